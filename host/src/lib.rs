@@ -1,0 +1,34 @@
+//! # Layout
+//!
+//! Lifeguard runs tenant policy plugins (WebAssembly components) against OpenSearch clusters.
+//! One tick: scheduler → per-cluster snapshot → fresh sandboxed plugin instance → host calls
+//! through the guard chain → cluster client → OpenSearch (real or [`sim`]).
+//!
+//! | module         | job |
+//! |----------------|-----|
+//! | [`bindings`]   | the one `wasmtime::component::bindgen!` site for `wit/` |
+//! | [`runtime`]    | engine (fuel, epochs, limits), per-run store state, loading and running plugins |
+//! | [`capability`] | one file per WIT interface: the generated `Host` traits implemented for the store |
+//! | [`cluster`]    | the [`cluster::ClusterApi`] trait, its typed model, and the HTTP client |
+//! | [`guard`]      | tenant scope, circuit breaker, dry-run, mutation budget, audit log |
+//! | [`snapshot`]   | the per-tick shared cluster snapshot |
+//! | [`reconcile`]  | the scheduler (knows neither wasm nor HTTP) |
+//! | [`registry`]   | plugin directory, hot reload, versions, atomic swap |
+//! | [`telemetry`]  | Prometheus metrics, `/healthz`, `/readyz`, status page |
+//! | [`config`]     | the TOML configuration and its validation |
+//! | [`check`]      | `lifeguard check`: validate a component before it is ever scheduled |
+//! | [`sim`]        | the simulated OpenSearch cluster (`lifeguard sim`) |
+//! | [`cli`]        | one file per subcommand; `main.rs` only dispatches |
+pub mod bindings;
+pub mod capability;
+pub mod check;
+pub mod cli;
+pub mod cluster;
+pub mod config;
+pub mod guard;
+pub mod reconcile;
+pub mod registry;
+pub mod runtime;
+pub mod sim;
+pub mod snapshot;
+pub mod telemetry;
