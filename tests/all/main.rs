@@ -1,1 +1,2 @@
-
+//! End-to-end tests: one binary, a module per area.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

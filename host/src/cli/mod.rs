@@ -1,1 +1,2 @@
-//! (being built)
+//! One file per `lifeguard` subcommand. `main.rs` parses and dispatches; the work is here.
+pub mod sim;

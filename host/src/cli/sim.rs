@@ -1,0 +1,1 @@
+//! `lifeguard sim`: serve the simulated cluster (being built).
