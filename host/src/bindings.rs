@@ -5,7 +5,7 @@
 wasmtime::component::bindgen!({
     world: "plugin",
     path: "../wit",
-    imports: { default: async | trappable | tracing },
+    imports: { default: async | trappable },
     exports: { default: async },
     additional_derives: [PartialEq, serde::Serialize],
 });

@@ -1,1 +1,48 @@
-fn main() {}
+//! The `lifeguard` binary: parse the command line and dispatch to `lifeguard::cli`.
+use clap::{Parser, Subcommand};
+use lifeguard::cli;
+
+#[derive(Parser, Debug)]
+#[command(name = "lifeguard", version, about = "Automation host for OpenSearch index lifecycles")]
+struct Cli {
+    /// Log format: `text` for people, `json` for shipping.
+    #[arg(long, global = true, default_value = "text")]
+    log_format: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate a plugin component and print what it is.
+    Check(cli::check::CheckArgs),
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Cli::parse();
+    init_logs(&args.log_format);
+    let result = match args.command {
+        Command::Check(a) => cli::check::run(a).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

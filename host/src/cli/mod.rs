@@ -1,2 +1,3 @@
 //! One file per `lifeguard` subcommand. `main.rs` parses and dispatches; the work is here.
+pub mod check;
 pub mod sim;

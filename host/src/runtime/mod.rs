@@ -1,1 +1,23 @@
+//! The sandbox: an engine with fuel and epoch interruption, per-run stores with memory caps,
+//! and the loaded plugin ready to instantiate.
+//!
+//! A run is: fresh `Store` → `instantiate_async` from the shared `InstancePre` → `reconcile`
+//! → drop. A trapped instance is never reused (the component model poisons it).
+mod engine;
+mod env;
+mod limits;
+mod outcome;
+mod plugin;
+mod run;
+mod stdio;
+mod store;
 
+pub use engine::{Engine, EngineConfig};
+pub use env::{
+    Clock, MemoryState, MetricKind, MetricsSink, NoMetrics, ReasonCell, RunEnv, StateStore, SystemClock,
+};
+pub use limits::Limits;
+pub use outcome::{Outcome, RunReport, TrapKind};
+pub use plugin::{LoadError, LoadedPlugin};
+pub use run::{describe, reconcile};
+pub use store::HostState;
