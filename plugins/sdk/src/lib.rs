@@ -55,6 +55,7 @@ mod context;
 mod error;
 pub mod log;
 pub mod metrics;
+pub mod policy;
 pub mod state;
 pub mod units;
 

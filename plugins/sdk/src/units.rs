@@ -287,6 +287,49 @@ pub fn format_duration_ms(ms: u64) -> String {
     format_duration(Duration::from_millis(ms))
 }
 
+/// `#[serde(deserialize_with = ...)]` helpers for config fields written as OpenSearch strings.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct Cfg {
+///     #[serde(deserialize_with = "lifeguard_sdk::units::de::size")]
+///     target: u64,
+///     #[serde(deserialize_with = "lifeguard_sdk::units::de::duration_ms")]
+///     every: u64,
+/// }
+/// let c: Cfg = serde_json::from_str(r#"{"target":"30gb","every":"5m"}"#).unwrap();
+/// assert_eq!((c.target, c.every), (30 << 30, 300_000));
+/// ```
+pub mod de {
+    use serde::{de::Error, Deserialize, Deserializer};
+
+    /// A size string (`"30gb"`) as bytes.
+    pub fn size<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let s = String::deserialize(d)?;
+        super::parse_size(&s).map_err(D::Error::custom)
+    }
+
+    /// An optional size string.
+    pub fn opt_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| super::parse_size(&s).map_err(D::Error::custom))
+            .transpose()
+    }
+
+    /// A duration string (`"12h"`) as milliseconds.
+    pub fn duration_ms<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let s = String::deserialize(d)?;
+        super::parse_duration_ms(&s).map_err(D::Error::custom)
+    }
+
+    /// An optional duration string.
+    pub fn opt_duration_ms<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| super::parse_duration_ms(&s).map_err(D::Error::custom))
+            .transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
