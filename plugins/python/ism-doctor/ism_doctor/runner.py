@@ -79,7 +79,7 @@ def reconcile(host: Host, config_text: str, clusters: List[str], now_ms: int) ->
     try:
         entries = host.explain(cfg.cluster, cfg.index_pattern)
     except HostError as e:
-        _backoff(e, "explain")
+        _backoff(e, f"explain {cfg.index_pattern}")
         if e.kind in ("denied", "invalid"):
             raise Terminal(f"explain {cfg.index_pattern}: {e}") from None
         raise Transient(f"explain {cfg.index_pattern}: {e}") from None
