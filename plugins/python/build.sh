@@ -49,7 +49,12 @@ build_component() { # <plugin dir> <app module> <output name>
   echo "python: componentize $1 -> $dest"
   local t0=$SECONDS
   local tmp="$dest.tmp.$$"
-  "$venv/bin/componentize-py" -d "$root/wit" -w plugin componentize "$app" -p "$src" -o "$tmp"
+  # --stub-wasi: CPython's wasi-libc build imports wasi:sockets/* (plus cli, clocks, random,
+  # filesystem), and the host links no sockets for plugins, so `lifeguard check` refuses the
+  # component. Stubbing replaces every WASI import with a trapping stub: the component then
+  # imports only lifeguard:plugin/*. The plugin does no I/O besides the WIT imports (no print,
+  # no files, no `random`); the stub's fixed PRNG seed only makes hashing deterministic.
+  "$venv/bin/componentize-py" -d "$root/wit" -w plugin componentize "$app" -p "$src" --stub-wasi -o "$tmp"
   mv -f "$tmp" "$dest"
   mkdir -p "$(dirname "$stamp")"
   echo "$digest" > "$stamp"

@@ -10,7 +10,6 @@ Any other exception escaping `reconcile` would trap the instance, so none is all
 """
 
 import json
-import traceback
 from typing import Any, Dict, List, Optional, Tuple
 
 import wit_world
@@ -163,6 +162,6 @@ class WitWorld(wit_world.WitWorld):
         except runner.Transient as e:
             raise Err(types.ReconcileError_Transient(str(e)))
         except Exception as e:  # a plugin bug: report it instead of trapping the instance
-            host.log("error", "unexpected error: " + "".join(traceback.format_exception(e))[-2000:])
+            host.log("error", f"unexpected error: {type(e).__name__}: {e} at {runner.where(e)}"[:2000])
             raise Err(types.ReconcileError_Transient(f"unexpected error: {type(e).__name__}: {e}"))
         return types.Action(requeue_after_ms=None, summary=summary)

@@ -106,7 +106,12 @@ async function ismDoctor(file) {
   assert.equal(err(() => p.reconcile(ctx(2, 2000n, { cluster: 'nope', index_pattern: 'x' }))).tag, 'terminal');
   world.fail['ism.explain'] = { tag: 'unavailable', val: 'connection refused' };
   assert.deepEqual(err(() => p.reconcile(ctx(3, 3000n, cfg))), { tag: 'transient', val: 'explain logs-*: unavailable: connection refused' });
-  return [info, [s]];
+  // Input that makes Python's decoder raise something other than JSONDecodeError.
+  world.fail = {};
+  const e = err(() => p.reconcile({ ...ctx(4, 4000n, {}), config: `{"index_pattern": "x", "max_retries": ${'1'.repeat(5000)}}` }));
+  assert.equal(e.tag, 'terminal', String(e));
+  assert.match(e.val, /^invalid config: config is not valid JSON: Exceeds the limit/);
+  return [info, [s, `${e.tag}: ${e.val}`]];
 }
 
 let failed = 0;

@@ -63,7 +63,7 @@ def unwrap_policy(body: Any) -> Any:
 def parse_config(text: str, clusters: List[str]) -> Config:
     try:
         doc = json.loads(text) if text.strip() else {}
-    except json.JSONDecodeError as e:
+    except (ValueError, RecursionError) as e:  # JSONDecodeError, too many digits, too deep
         raise ConfigError(f"config is not valid JSON: {e}") from None
     if not isinstance(doc, dict):
         raise ConfigError("config must be a JSON object")

@@ -59,6 +59,19 @@ class Host(Protocol):
     def aliases(self, cluster: str, pattern: str) -> List[Tuple[str, str, Optional[bool]]]: ...
 
 
+def where(e: BaseException, depth: int = 8) -> str:
+    """Where an exception came from, innermost frame first. Not `traceback.format_exception`:
+    that reads source lines through the filesystem, and the component is built with WASI
+    stubbed out (any WASI call traps; see build.sh)."""
+    frames = []
+    tb = e.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        frames.append(f"{code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno} in {code.co_name}")
+        tb = tb.tb_next
+    return " <- ".join(reversed(frames[-depth:]))
+
+
 def _backoff(e: HostError, what: str) -> None:
     if e.kind in BACKOFF_KINDS:
         raise Transient(f"{what}: {e}") from None

@@ -54,6 +54,8 @@ class ConfigTest(unittest.TestCase):
             ('{"index_pattern": "x", "max_retries": true}', ["a"]),
             ('{"index_pattern": "x", "max_retries": 1.5}', ["a"]),
             ('{"index_pattern": "x", "default_policy": ""}', ["a"]),
+            ('{"index_pattern": "x", "max_retries": ' + "1" * 5000 + "}", ["a"]),  # int digit limit
+            ("[" * 100000 + "]" * 100000, ["a"]),  # too deep
         ]
         for text, clusters in bad:
             with self.subTest(text=text):

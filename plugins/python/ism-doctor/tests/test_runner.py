@@ -242,6 +242,16 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual([n for n, _ in h.mutations()], ["retry"])
         self.assertIn(("get_policy", ("prod", "hot")), h.calls)
 
+    def test_where_names_frames_without_io(self):
+        def inner():
+            raise KeyError("x")
+
+        try:
+            inner()
+        except KeyError as e:
+            text = runner.where(e)
+        self.assertRegex(text, r"^test_runner\.py:\d+ in inner <- test_runner\.py:\d+ in test_where_names_frames_without_io$")
+
 
 if __name__ == "__main__":
     unittest.main()
