@@ -143,6 +143,13 @@ impl Validator<'_> {
         (!k.is_empty() && !k.starts_with('[')).then(|| k.to_string())
     }
 
+    fn file_error(&self, message: String) -> ConfigError {
+        ConfigError::File {
+            file: self.file.clone(),
+            message,
+        }
+    }
+
     fn duration(&self, key: &str, s: &Spanned<String>) -> Result<Duration, ConfigError> {
         let d = parse_duration(s.get_ref()).map_err(|m| self.at(s, format!("{key}: {m}")))?;
         if d.is_zero() {
