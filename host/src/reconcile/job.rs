@@ -144,6 +144,10 @@ pub struct JobStatus {
     pub last_fuel: Option<u64>,
     /// Wall-clock time of the last finished run.
     pub last_wall: Option<Duration>,
+    /// When the last run finished.
+    pub last_finished: Option<Instant>,
+    /// The interval in effect (the spec's, or the scheduler's default), before jitter.
+    pub interval: Duration,
     /// Failed runs (transient, trap or terminal) since the last success or version change.
     pub consecutive_failures: u32,
     /// Traps since the last non-trap outcome or version change.

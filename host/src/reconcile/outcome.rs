@@ -8,7 +8,8 @@ use super::job::{JobId, JobState};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The reconcile succeeded. Backoff is reset; the job runs again after `requeue_after`
-    /// (floored by the scheduler's minimum) or, if `None`, after its jittered interval.
+    /// or, if `None`, after its jittered interval (either floored at the scheduler's
+    /// `min_requeue_after`).
     Ok {
         /// The plugin's requested delay before the next run.
         requeue_after: Option<Duration>,
@@ -29,9 +30,18 @@ pub enum Outcome {
 
 impl Outcome {
     /// `Ok` with no requeue hint: the job's interval applies.
-    pub const OK: Self = Self::Ok {
-        requeue_after: None,
-    };
+    pub fn ok() -> Self {
+        Self::Ok {
+            requeue_after: None,
+        }
+    }
+
+    /// `Ok`, running again after `d` instead of the interval.
+    pub fn requeue_after(d: Duration) -> Self {
+        Self::Ok {
+            requeue_after: Some(d),
+        }
+    }
 
     /// Label for the `reconcile_total{result}` metric: `success`, `transient`, `terminal`, `trap`.
     pub fn result_label(&self) -> &'static str {

@@ -47,10 +47,12 @@ pub(crate) fn decide(
             if rerun {
                 return Next::ReadyNow;
             }
+            // The floor also guards against a zero interval from a bad config.
             let wait = match requeue_after {
-                Some(d) => (*d).max(config.min_requeue_after),
+                Some(d) => *d,
                 None => delays.interval(job.interval.unwrap_or(config.default_interval)),
-            };
+            }
+            .max(config.min_requeue_after);
             Next::Wait {
                 at: now + wait,
                 state: JobState::Idle,

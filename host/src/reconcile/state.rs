@@ -80,7 +80,7 @@ impl Core {
         self.jobs
             .iter()
             .filter(|j| !j.removed)
-            .map(Job::status)
+            .map(|j| j.status(self.config.default_interval))
             .collect()
     }
 
@@ -142,6 +142,7 @@ impl Core {
                 last_outcome: None,
                 last_fuel: None,
                 last_wall: None,
+                last_finished: None,
             });
             self.enqueue(slot, now, now);
             return;
@@ -340,6 +341,7 @@ impl Core {
         job.runs += 1;
         job.last_fuel = Some(report.fuel);
         job.last_wall = Some(report.wall);
+        job.last_finished = Some(now);
         let tick = job.ticks;
         let next = decide(
             job,

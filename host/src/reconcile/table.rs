@@ -37,10 +37,11 @@ pub(crate) struct Job {
     pub(crate) last_outcome: Option<Outcome>,
     pub(crate) last_fuel: Option<u64>,
     pub(crate) last_wall: Option<Duration>,
+    pub(crate) last_finished: Option<Instant>,
 }
 
 impl Job {
-    pub(crate) fn status(&self) -> JobStatus {
+    pub(crate) fn status(&self, default_interval: Duration) -> JobStatus {
         JobStatus {
             id: self.id.clone(),
             cluster: self.cluster_name.clone(),
@@ -49,6 +50,8 @@ impl Job {
             last_outcome: self.last_outcome.clone(),
             last_fuel: self.last_fuel,
             last_wall: self.last_wall,
+            last_finished: self.last_finished,
+            interval: self.interval.unwrap_or(default_interval),
             consecutive_failures: self.failures,
             consecutive_traps: self.traps,
             next_run: self.next_run,

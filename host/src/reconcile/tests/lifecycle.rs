@@ -174,3 +174,70 @@ async fn shutdown_stops_dispatching_queued_jobs() {
     advance(secs(60)).await;
     assert_eq!(h.starts(&id("t", "b")), Vec::<Duration>::new());
 }
+
+/// What one event said: job, tick, version, result label, next state, fuel.
+type Seen = (String, u64, String, &'static str, Option<JobState>, u64);
+
+/// Records what each event says.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<Seen>>);
+
+impl RunObserver for Recorder {
+    fn on_run(&self, e: &RunEvent<'_>) {
+        self.0.lock().unwrap().push((
+            e.job.to_string(),
+            e.tick,
+            e.version.to_owned(),
+            e.report.outcome.result_label(),
+            e.next_state,
+            e.report.fuel,
+        ));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn observer_events_carry_the_run_and_the_next_state() {
+    let rec = Arc::new(Recorder::default());
+    let run = run_fn(|t: JobTicket| async move {
+        let outcome = match t.tick {
+            1 => Outcome::Transient("busy".into()),
+            2 => Outcome::ok(),
+            _ => Outcome::Terminal("done".into()),
+        };
+        RunReport::new(outcome, 10 * t.tick)
+    });
+    let handle = Scheduler::new(exact(), run).observer(rec.clone()).spawn();
+    handle.upsert_job(spec("t", "a", "c1")).unwrap();
+    advance(secs(60)).await;
+    let events = rec.0.lock().unwrap().clone();
+    let want = [
+        ("t/a", 1, "v1", "transient", Some(JobState::Backoff), 10),
+        ("t/a", 2, "v1", "success", Some(JobState::Idle), 20),
+        ("t/a", 3, "v1", "terminal", Some(JobState::Parked), 30),
+    ];
+    assert_eq!(events.len(), want.len());
+    for (got, want) in events.iter().zip(want) {
+        assert_eq!(
+            (got.0.as_str(), got.1, got.2.as_str(), got.3, got.4, got.5),
+            want
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shorter_interval_takes_effect_at_once() {
+    let h = Harness::start(exact(), Arc::new(|_: &JobTicket| Step::ok()));
+    let a = id("t", "a");
+    h.handle
+        .upsert_job(spec("t", "a", "c1").with_interval(secs(3600)))
+        .unwrap();
+    advance(secs(10)).await;
+    h.handle
+        .upsert_job(spec("t", "a", "c1").with_interval(secs(30)))
+        .unwrap();
+    advance(secs(100)).await;
+    assert_eq!(h.starts(&a), vec![secs(0), secs(40), secs(70), secs(100)]);
+    let st = h.status_of(&a).await;
+    assert_eq!(st.interval, secs(30));
+    assert_eq!(st.last_finished, Some(Instant::now() - secs(10)));
+}

@@ -32,7 +32,7 @@ pub(super) struct Step {
 impl Step {
     pub(super) fn ok() -> Self {
         Self {
-            outcome: Outcome::OK,
+            outcome: Outcome::ok(),
             fuel: 1,
             takes: Duration::ZERO,
         }

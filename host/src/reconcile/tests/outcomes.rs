@@ -93,9 +93,7 @@ async fn requeue_after_overrides_the_interval_and_is_floored() {
             } else {
                 secs(3)
             };
-            Step::with(Outcome::Ok {
-                requeue_after: Some(after),
-            })
+            Step::with(Outcome::requeue_after(after))
         }),
     );
     let (a, fast) = (id("t", "a"), id("t", "fast"));
