@@ -223,7 +223,7 @@ impl Core {
             }
             state => {
                 if state == JobState::Queued {
-                    self.queued -= 1;
+                    self.queued = self.queued.saturating_sub(1);
                 }
                 // Its queue entries go stale with the slot.
                 self.jobs.remove(slot);
@@ -310,7 +310,7 @@ impl Core {
             job.state = JobState::Running;
             job.ticks += 1;
             job.in_flight = Some((cluster, job.version.clone()));
-            self.queued -= 1;
+            self.queued = self.queued.saturating_sub(1);
             self.ready.started(cluster);
             return Some(Dispatch {
                 slot: e.slot,

@@ -5,6 +5,7 @@
 mod capacity;
 mod dedup;
 mod fairness;
+mod invariants;
 mod lifecycle;
 mod outcomes;
 
