@@ -22,6 +22,26 @@
 //!   greedy tenant waits at most that bounded hold: nobody starves.
 //! - **Shutdown** stops dispatching and waits for in-flight runs up to a grace period.
 //!
+//! ```
+//! use std::time::Duration;
+//!
+//! use lifeguard::reconcile::{
+//!     run_fn, JobId, JobSpec, Outcome, RunReport, Scheduler, SchedulerConfig, SchedulerError,
+//! };
+//!
+//! # async fn demo() -> Result<(), SchedulerError> {
+//! let run = run_fn(|_ticket| async move {
+//!     // The runner looks up the plugin for `_ticket.id`, runs it and maps the result.
+//!     RunReport::new(Outcome::ok(), 0)
+//! });
+//! let handle = Scheduler::new(SchedulerConfig::default().max_concurrent(32), run).spawn();
+//! handle.upsert_job(JobSpec::new(JobId::new("acme", "rollover"), "prod", "sha256:ab12"))?;
+//! let report = handle.shutdown(Duration::from_secs(10)).await?;
+//! assert!(report.all_finished);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! | module        | job |
 //! |---------------|-----|
 //! | `job`         | ids, specs, tickets, states, status |
