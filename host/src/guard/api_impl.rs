@@ -98,7 +98,9 @@ impl ClusterApi for Guarded {
             return Ok(Vec::new());
         };
         let mut rows = self.inner.aliases(&p).await?;
-        rows.retain(|a| self.ctx.grant.allows_name(&a.alias) && self.ctx.grant.allows_name(&a.index));
+        rows.retain(|a| {
+            self.ctx.grant.allows_name(&a.alias) && self.ctx.grant.allows_name(&a.index)
+        });
         Ok(rows)
     }
 
@@ -242,14 +244,16 @@ impl ClusterApi for Guarded {
             .scope(self.index_scope(pattern))
             .scope(self.policy_scope(policy_id))
             .request(format!("policy_id={policy_id}"));
-        let dry = async { dry_run::status(dry_run::count_targets(self.inner.as_ref(), pattern).await) };
+        let dry =
+            async { dry_run::status(dry_run::count_targets(self.inner.as_ref(), pattern).await) };
         self.mutate(m, dry, self.inner.ism_add(pattern, policy_id))
             .await
     }
 
     async fn ism_remove(&self, pattern: &str) -> Result<StatusResponse, ApiError> {
         let m = Mutation::new("ism_remove", pattern).scope(self.index_scope(pattern));
-        let dry = async { dry_run::status(dry_run::count_targets(self.inner.as_ref(), pattern).await) };
+        let dry =
+            async { dry_run::status(dry_run::count_targets(self.inner.as_ref(), pattern).await) };
         self.mutate(m, dry, self.inner.ism_remove(pattern)).await
     }
 
@@ -268,7 +272,8 @@ impl ClusterApi for Guarded {
                 opt(state),
                 opt(include_state)
             ));
-        let dry = async { dry_run::status(dry_run::count_targets(self.inner.as_ref(), pattern).await) };
+        let dry =
+            async { dry_run::status(dry_run::count_targets(self.inner.as_ref(), pattern).await) };
         let send = self
             .inner
             .ism_change_policy(pattern, policy_id, state, include_state);
@@ -283,7 +288,8 @@ impl ClusterApi for Guarded {
         let m = Mutation::new("ism_retry", pattern)
             .scope(self.index_scope(pattern))
             .request(format!("state={}", opt(state)));
-        let dry = async { dry_run::status(dry_run::count_targets(self.inner.as_ref(), pattern).await) };
+        let dry =
+            async { dry_run::status(dry_run::count_targets(self.inner.as_ref(), pattern).await) };
         self.mutate(m, dry, self.inner.ism_retry(pattern, state))
             .await
     }
@@ -297,7 +303,9 @@ impl ClusterApi for Guarded {
         let mut m = Mutation::new("put_policy", policy_id)
             .scope(self.policy_scope(policy_id))
             .request(match if_seq_no {
-                Some((s, t)) => format!("if_seq_no={s} if_primary_term={t} {}", summarize_json(body)),
+                Some((s, t)) => {
+                    format!("if_seq_no={s} if_primary_term={t} {}", summarize_json(body))
+                }
                 None => summarize_json(body),
             });
         // With if_seq_no it overwrites a stored policy; without, it's a create.
@@ -382,7 +390,9 @@ impl ClusterApi for Guarded {
             .scope(self.autofollow_scope(name))
             .scope(self.index_scope(pattern))
             .request(format!("leader_alias={leader_alias} pattern={pattern}"));
-        let send = self.inner.ccr_autofollow_create(leader_alias, name, pattern);
+        let send = self
+            .inner
+            .ccr_autofollow_create(leader_alias, name, pattern);
         self.mutate(m, async {}, send).await
     }
 

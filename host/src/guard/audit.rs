@@ -310,9 +310,17 @@ pub const SUMMARY_MAX: usize = 512;
 /// Keys whose values never reach the audit log.
 fn secret_key(k: &str) -> bool {
     let k = k.to_ascii_lowercase();
-    ["password", "secret", "token", "credential", "authorization", "api_key", "apikey"]
-        .iter()
-        .any(|s| k.contains(s))
+    [
+        "password",
+        "secret",
+        "token",
+        "credential",
+        "authorization",
+        "api_key",
+        "apikey",
+    ]
+    .iter()
+    .any(|s| k.contains(s))
 }
 
 fn redact(v: &Value) -> Value {

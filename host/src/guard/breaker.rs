@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::model::{HealthStatus, ThreadPool};
-use crate::runtime::env::Clock;
+use crate::runtime::Clock;
 
 /// The health at which the breaker opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -352,7 +352,10 @@ mod tests {
     fn red_health_opens_then_half_open_recovers() {
         let (b, clock) = breaker(BreakerConfig::default());
         b.observe_health(HealthStatus::Yellow);
-        assert!(b.check_mutation().is_ok(), "yellow is above the default floor");
+        assert!(
+            b.check_mutation().is_ok(),
+            "yellow is above the default floor"
+        );
         b.observe_health(HealthStatus::Red);
         let s = b.state();
         assert_eq!(s.state, Phase::Open);
@@ -365,7 +368,10 @@ mod tests {
         assert_eq!(b.state().state, Phase::Open);
         clock.advance(30_000);
         assert_eq!(b.state().state, Phase::HalfOpen);
-        assert!(b.check_mutation().is_err(), "half-open still refuses writes");
+        assert!(
+            b.check_mutation().is_err(),
+            "half-open still refuses writes"
+        );
         b.observe_health(HealthStatus::Green);
         assert_eq!(b.state().state, Phase::Closed);
         assert_eq!(b.state().reason, None);
@@ -414,7 +420,11 @@ mod tests {
         b.observe_thread_pools(&[pool("write", 0, 100, 0)]);
         assert_eq!(b.state().state, Phase::Open);
         b.observe(HealthStatus::Green, &[pool("write", 0, 100, 0)]);
-        assert_eq!(b.state().state, Phase::Open, "that was a bad look, cool-down again");
+        assert_eq!(
+            b.state().state,
+            Phase::Open,
+            "that was a bad look, cool-down again"
+        );
         clock.advance(31_000);
         b.observe(HealthStatus::Green, &[pool("write", 0, 100, 0)]);
         assert_eq!(b.state().state, Phase::Closed);

@@ -15,7 +15,7 @@ use super::scope::Grant;
 use super::time;
 use super::window::MaintenanceWindows;
 use crate::cluster::{ApiError, DynCluster};
-use crate::runtime::env::{Clock, ReasonCell};
+use crate::runtime::{Clock, ReasonCell};
 
 /// Everything the guard needs for one run of one plugin against one cluster.
 #[derive(Clone)]
@@ -171,7 +171,9 @@ impl Guarded {
     {
         let now = self.ctx.clock.now_ms();
         if let Err(subject) = self.cluster_scope(&self.ctx.cluster).and(m.scope.clone()) {
-            return self.refuse(&m, Outcome::Denied, self.denied(&subject)).await;
+            return self
+                .refuse(&m, Outcome::Denied, self.denied(&subject))
+                .await;
         }
         if let Some(w) = self.ctx.windows.active(now) {
             let e = ApiError::Throttled(w.message());

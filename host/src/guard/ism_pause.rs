@@ -113,7 +113,8 @@ impl IsmPauser {
             }
             (Some(_), Some(_)) => Ok(PauseAction::StillPaused),
             (None, Some(st)) => {
-                let mut body = json!({ "persistent": { ISM_ENABLED: st.prior_persistent.clone() } });
+                let mut body =
+                    json!({ "persistent": { ISM_ENABLED: st.prior_persistent.clone() } });
                 if let Some(t) = &st.prior_transient {
                     body["transient"] = json!({ ISM_ENABLED: t });
                 }
@@ -199,10 +200,7 @@ fn setting(settings: &Value, section: &str) -> Option<Value> {
     if let Some(v) = s.get(ISM_ENABLED) {
         return Some(v.clone());
     }
-    ISM_ENABLED
-        .split('.')
-        .try_fold(s, |v, k| v.get(k))
-        .cloned()
+    ISM_ENABLED.split('.').try_fold(s, |v, k| v.get(k)).cloned()
 }
 
 #[cfg(test)]

@@ -66,7 +66,9 @@ impl Globs {
     fn build(field: &'static str, globs: &[String]) -> Result<Self, GrantError> {
         let mut b = GlobSetBuilder::new();
         for g in globs {
-            if let Some(ch) = g.chars().find(|c| matches!(c, '?' | '[' | ']' | '{' | '}' | '\\'))
+            if let Some(ch) = g
+                .chars()
+                .find(|c| matches!(c, '?' | '[' | ']' | '{' | '}' | '\\'))
             {
                 return Err(GrantError::Wildcard {
                     field,
@@ -240,7 +242,8 @@ impl Grant {
                     wider = true;
                 }
             }
-            if !wider && el.contains('*') {
+            let overlaps = || self.indices.raw.iter().any(|g| may_intersect(el, g));
+            if !wider && el.contains('*') && overlaps() {
                 push_unique(&mut out, el);
                 exact = false;
             }
@@ -284,6 +287,26 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
     }
 }
 
+/// Whether two `*`-globs can match a common name. With a `*` in each, they can exactly when
+/// their literal prefixes agree (one starts the other) and so do their literal suffixes: a
+/// name made of the longer prefix, every middle literal of both, and the longer suffix then
+/// matches both.
+fn may_intersect(a: &str, b: &str) -> bool {
+    match (a.split_once('*'), b.split_once('*')) {
+        (Some((pa, _)), Some((pb, _))) => {
+            let (sa, sb) = (
+                a.rsplit('*').next().unwrap_or(""),
+                b.rsplit('*').next().unwrap_or(""),
+            );
+            (pa.starts_with(pb) || pb.starts_with(pa)) && (sa.ends_with(sb) || sb.ends_with(sa))
+        }
+        // A literal intersects a glob iff the glob matches it.
+        (None, Some(_)) => pattern_matcher(b).is_some_and(|m| m.is_match(a)),
+        (Some(_), None) => pattern_matcher(a).is_some_and(|m| m.is_match(b)),
+        (None, None) => a == b,
+    }
+}
+
 /// A single element of an index expression that this module can reason about.
 fn valid_element(el: &str) -> bool {
     !el.is_empty() && !el.starts_with('-') && !el.chars().any(forbidden_char)
@@ -310,10 +333,7 @@ mod tests {
                 indices: vec![bad.into()],
                 ..Default::default()
             };
-            assert!(matches!(
-                Grant::new(&cfg),
-                Err(GrantError::Wildcard { .. })
-            ));
+            assert!(matches!(Grant::new(&cfg), Err(GrantError::Wildcard { .. })));
         }
         let cfg = GrantConfig {
             indices: vec!["remote:logs-*".into()],
@@ -359,14 +379,29 @@ mod tests {
         assert!(n.is_empty());
         let n = g.narrow("other-index").unwrap();
         assert!(n.is_empty());
+        // Contains the grant glob: replaced by it.
         let n = g.narrow("*-app1-*").unwrap();
-        assert_eq!(n.elements, vec!["*-app1-*"]);
+        assert_eq!(n.elements, vec!["logs-app1-*"]);
+        assert!(n.exact);
+        // A partial overlap is sent as is and filtered afterwards.
+        let n = g.narrow("*-x").unwrap();
+        assert_eq!(n.elements, vec!["*-x"]);
         assert!(!n.exact);
         let n = g.narrow("*,-logs-app1-old").unwrap();
         assert_eq!(n.pattern(), "logs-app1-*,logs-app1,-logs-app1-old");
         let n = g.narrow("_all").unwrap();
         assert_eq!(n.pattern(), "logs-app1-*,logs-app1");
         assert!(g.narrow("remote:*").is_err());
+    }
+
+    #[test]
+    fn intersection() {
+        assert!(may_intersect("*-app1-*", "logs-*"));
+        assert!(may_intersect("logs-*-x", "logs-app1-*"));
+        assert!(!may_intersect("metrics-*", "logs-app1-*"));
+        assert!(!may_intersect("*-x", "logs-*-y"));
+        assert!(may_intersect("logs-app1", "logs-*"));
+        assert!(!may_intersect("logs-app1", "metrics-*"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::cluster::model::*;
 use crate::cluster::{ApiError, ClusterApi};
-use crate::runtime::env::Clock;
+use crate::runtime::Clock;
 
 /// A clock that moves only when told.
 #[derive(Debug)]
@@ -22,9 +22,6 @@ impl ManualClock {
     }
     pub fn advance(&self, ms: u64) {
         self.0.fetch_add(ms, Ordering::SeqCst);
-    }
-    pub fn set(&self, ms: u64) {
-        self.0.store(ms, Ordering::SeqCst);
     }
 }
 
@@ -116,10 +113,6 @@ impl FakeCluster {
             .into_iter()
             .filter(|c| c.split(' ').next() == Some(verb))
             .collect()
-    }
-
-    pub fn clear_calls(&self) {
-        self.st().calls.clear();
     }
 
     pub fn add_alias(&self, alias: &str, index: &str, write: bool) {
@@ -486,7 +479,9 @@ impl ClusterApi for FakeCluster {
         name: &str,
         pattern: &str,
     ) -> Result<(), ApiError> {
-        self.log(format!("ccr_autofollow_create {leader_alias} {name} {pattern}"));
+        self.log(format!(
+            "ccr_autofollow_create {leader_alias} {name} {pattern}"
+        ));
         Ok(())
     }
     async fn ccr_autofollow_delete(&self, leader_alias: &str, name: &str) -> Result<(), ApiError> {

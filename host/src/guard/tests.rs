@@ -7,7 +7,7 @@ use super::testing::{temp_dir, FakeCluster, ManualClock};
 use super::*;
 use crate::cluster::model::*;
 use crate::cluster::{ops, ApiError, ClusterApi, DynCluster};
-use crate::runtime::env::ReasonCell;
+use crate::runtime::ReasonCell;
 
 /// 2024-03-02 12:00 UTC, a Saturday.
 const NOON: u64 = 19_784 * 86_400_000 + 12 * 3_600_000;
@@ -127,7 +127,10 @@ async fn every_mutation(
         ("ccr_pause", g.ccr_pause(idx).await),
         ("ccr_resume", g.ccr_resume(idx, false).await),
         ("ccr_stop", g.ccr_stop(idx).await),
-        ("ccr_update_settings", g.ccr_update_settings(idx, &body).await),
+        (
+            "ccr_update_settings",
+            g.ccr_update_settings(idx, &body).await,
+        ),
         (
             "ccr_autofollow_create",
             g.ccr_autofollow_create("leader", rule, idx).await,
@@ -183,27 +186,54 @@ async fn out_of_scope_mutations_are_denied_and_never_sent() {
         }
     }
     // Patterns that could reach outside are denied too, even if they'd also match inside.
-    for p in ["logs-*", "*", "_all", "logs-app1-000001,logs-app2-000001", "-logs-app1-x"] {
-        assert!(matches!(g.ism_add(p, "app1-p").await, Err(ApiError::Denied(_))), "{p}");
-        assert!(matches!(g.put_settings(p, &json!({})).await, Err(ApiError::Denied(_))), "{p}");
+    for p in [
+        "logs-*",
+        "*",
+        "_all",
+        "logs-app1-000001,logs-app2-000001",
+        "-logs-app1-x",
+    ] {
+        assert!(
+            matches!(g.ism_add(p, "app1-p").await, Err(ApiError::Denied(_))),
+            "{p}"
+        );
+        assert!(
+            matches!(
+                g.put_settings(p, &json!({})).await,
+                Err(ApiError::Denied(_))
+            ),
+            "{p}"
+        );
     }
     // In-scope target, out-of-scope policy or leader alias.
-    assert!(matches!(g.ism_add("logs-app1-000001", "app2-p").await, Err(ApiError::Denied(_))));
     assert!(matches!(
-        g.ccr_start("logs-app1-000001", "elsewhere", "logs-app1-000001", None).await,
+        g.ism_add("logs-app1-000001", "app2-p").await,
+        Err(ApiError::Denied(_))
+    ));
+    assert!(matches!(
+        g.ccr_start("logs-app1-000001", "elsewhere", "logs-app1-000001", None)
+            .await,
         Err(ApiError::Denied(_))
     ));
     assert!(matches!(
         g.put_cluster_settings(&json!({"persistent": {}})).await,
         Err(ApiError::Denied(_))
     ));
-    assert_eq!(mutating_calls(&r.fake), Vec::<String>::new(), "nothing reached the cluster");
+    assert_eq!(
+        mutating_calls(&r.fake),
+        Vec::<String>::new(),
+        "nothing reached the cluster"
+    );
     let lines = r.audit.lines();
     assert_eq!(lines.len(), 17 + 10 + 3, "one line per attempt");
     assert!(lines.iter().all(|l| l.outcome == Outcome::Denied));
     let first = &lines[0];
     assert_eq!(
-        (first.tenant.as_str(), first.plugin.as_str(), first.plugin_version.as_str()),
+        (
+            first.tenant.as_str(),
+            first.plugin.as_str(),
+            first.plugin_version.as_str()
+        ),
         ("app1", "roller", "sha256:abc")
     );
     assert_eq!(first.target, "logs-app2-000001");
@@ -238,7 +268,12 @@ async fn in_scope_mutations_are_sent_and_audited() {
     let outcomes = r.outcomes();
     assert_eq!(outcomes.len(), 17);
     assert!(outcomes.iter().all(|(_, o)| *o == Outcome::Sent));
-    let raw = r.audit.lines().into_iter().find(|l| l.verb == "raw").unwrap();
+    let raw = r
+        .audit
+        .lines()
+        .into_iter()
+        .find(|l| l.verb == "raw")
+        .unwrap();
     assert_eq!(raw.target, "PUT /logs-app1-000001/_settings");
 }
 
@@ -259,7 +294,10 @@ async fn reads_are_narrowed_and_filtered() {
         names(g.indices("logs-*").await.unwrap()),
         vec!["logs-app1-000001", "logs-app1-000002"]
     );
-    assert_eq!(names(g.indices("*-000001").await.unwrap()), vec!["logs-app1-000001"]);
+    assert_eq!(
+        names(g.indices("*-000001").await.unwrap()),
+        vec!["logs-app1-000001"]
+    );
     assert!(g.indices("metrics-*").await.unwrap().is_empty());
     let explained: Vec<String> = g
         .ism_explain("*")
@@ -291,17 +329,32 @@ async fn reads_are_narrowed_and_filtered() {
     assert!(stats["index_stats"].get("logs-app1-000001").is_some());
     assert_eq!(stats["num_syncing_indices"], 2);
 
-    assert!(matches!(g.get_settings("logs-app2-000001").await, Err(ApiError::Denied(_))));
-    assert!(matches!(g.get_settings("logs-*").await, Err(ApiError::Denied(_))));
+    assert!(matches!(
+        g.get_settings("logs-app2-000001").await,
+        Err(ApiError::Denied(_))
+    ));
+    assert!(matches!(
+        g.get_settings("logs-*").await,
+        Err(ApiError::Denied(_))
+    ));
     assert!(g.get_settings("logs-app1-000001").await.is_ok());
-    assert!(matches!(g.get_policy("app2-p").await, Err(ApiError::Denied(_))));
-    assert!(matches!(g.ccr_status("logs-app2-000001").await, Err(ApiError::Denied(_))));
+    assert!(matches!(
+        g.get_policy("app2-p").await,
+        Err(ApiError::Denied(_))
+    ));
+    assert!(matches!(
+        g.ccr_status("logs-app2-000001").await,
+        Err(ApiError::Denied(_))
+    ));
     assert!(matches!(
         g.allocation_explain("logs-app2-000001", 0, true).await,
         Err(ApiError::Denied(_))
     ));
     assert!(g.raw("GET", "/_cat/indices", None).await.is_ok());
-    assert!(matches!(g.raw("GET", "/_cluster/state", None).await, Err(ApiError::Denied(_))));
+    assert!(matches!(
+        g.raw("GET", "/_cluster/state", None).await,
+        Err(ApiError::Denied(_))
+    ));
     assert_eq!(
         r.fake.calls().last().map(String::as_str),
         Some("raw GET /_cat/indices/logs-app1-*,logs-app1")
@@ -314,9 +367,18 @@ async fn breaker_blocks_mutations_not_reads_and_recovers() {
     let r = rig();
     let g = r.view();
     r.breaker.observe_health(HealthStatus::Red);
-    let e = g.put_settings("logs-app1-000001", &json!({})).await.unwrap_err();
-    assert_eq!(e, ApiError::Throttled("breaker open: cluster health is red".into()));
-    assert!(matches!(g.delete_policy("app1-p").await, Err(ApiError::Throttled(_))));
+    let e = g
+        .put_settings("logs-app1-000001", &json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ApiError::Throttled("breaker open: cluster health is red".into())
+    );
+    assert!(matches!(
+        g.delete_policy("app1-p").await,
+        Err(ApiError::Throttled(_))
+    ));
     assert!(g.indices("*").await.is_ok());
     assert!(g.health().await.is_ok());
     assert!(mutating_calls(&r.fake).is_empty());
@@ -330,17 +392,27 @@ async fn breaker_blocks_mutations_not_reads_and_recovers() {
 
     r.clock.advance(31_000);
     assert_eq!(r.breaker.state().state, Phase::HalfOpen);
-    assert!(g.put_settings("logs-app1-000001", &json!({})).await.is_err());
+    assert!(g
+        .put_settings("logs-app1-000001", &json!({}))
+        .await
+        .is_err());
     r.breaker.observe(HealthStatus::Green, &[]);
     assert!(g.put_settings("logs-app1-000001", &json!({})).await.is_ok());
-    assert_eq!(mutating_calls(&r.fake), vec!["put_settings logs-app1-000001"]);
+    assert_eq!(
+        mutating_calls(&r.fake),
+        vec!["put_settings logs-app1-000001"]
+    );
 }
 
 #[tokio::test]
 async fn scope_is_checked_before_the_breaker() {
     let r = rig();
     r.breaker.observe_health(HealthStatus::Red);
-    let e = r.view().put_settings("logs-app2-000001", &json!({})).await.unwrap_err();
+    let e = r
+        .view()
+        .put_settings("logs-app2-000001", &json!({}))
+        .await
+        .unwrap_err();
     assert!(matches!(e, ApiError::Denied(_)));
 }
 
@@ -355,20 +427,36 @@ async fn dry_run_sends_nothing_and_answers_plausibly() {
     for (verb, res) in &results {
         assert!(res.is_ok(), "{verb}: {res:?}");
     }
-    let ro = g.rollover("logs-app1", Some(&json!({"max_age": "1d"})), false).await.unwrap();
+    let ro = g
+        .rollover("logs-app1", Some(&json!({"max_age": "1d"})), false)
+        .await
+        .unwrap();
     assert_eq!(
-        (ro.old_index.as_str(), ro.new_index.as_str(), ro.dry_run, ro.rolled_over),
+        (
+            ro.old_index.as_str(),
+            ro.new_index.as_str(),
+            ro.dry_run,
+            ro.rolled_over
+        ),
         ("logs-app1-000002", "logs-app1-000003", true, false)
     );
     assert_eq!(ro.conditions, vec![("max_age".to_string(), false)]);
     let st = g.ism_add("logs-app1-*", "app1-p").await.unwrap();
     assert_eq!(st.updated_indices, 2);
-    let doc = g.put_policy("app1-p", &json!({"d": 1}), Some((4, 1))).await.unwrap();
+    let doc = g
+        .put_policy("app1-p", &json!({"d": 1}), Some((4, 1)))
+        .await
+        .unwrap();
     assert_eq!((doc.seq_no, doc.body.as_str()), (5, r#"{"d":1}"#));
     let raw = g.raw("DELETE", "/logs-app1-000001", None).await.unwrap();
     assert!(raw.body.contains("dry_run"));
 
-    assert_eq!(mutating_calls(&r.fake), Vec::<String>::new(), "{:?}", r.fake.calls());
+    assert_eq!(
+        mutating_calls(&r.fake),
+        Vec::<String>::new(),
+        "{:?}",
+        r.fake.calls()
+    );
     assert!(r.audit.lines().iter().all(|l| l.outcome == Outcome::DryRun));
     assert_eq!(r.audit.lines().len(), 17 + 4);
     // Dry-run still applies scope.
@@ -388,18 +476,33 @@ async fn budget_and_delete_budget() {
     r.fake.add_policy("app1-a", 0, json!({}));
     let g = r.view();
     g.delete_policy("app1-a").await.unwrap();
-    let e = g.raw("DELETE", "/logs-app1-000001", None).await.unwrap_err();
-    assert_eq!(e, ApiError::Throttled("delete budget of 1 per tick spent".into()));
-    g.put_settings("logs-app1-000001", &json!({})).await.unwrap();
+    let e = g
+        .raw("DELETE", "/logs-app1-000001", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ApiError::Throttled("delete budget of 1 per tick spent".into())
+    );
+    g.put_settings("logs-app1-000001", &json!({}))
+        .await
+        .unwrap();
     g.ism_retry("logs-app1-000001", None).await.unwrap();
     let e = g.ism_retry("logs-app1-000001", None).await.unwrap_err();
-    assert_eq!(e, ApiError::Throttled("mutation budget of 3 per tick spent".into()));
+    assert_eq!(
+        e,
+        ApiError::Throttled("mutation budget of 3 per tick spent".into())
+    );
     assert_eq!(mutating_calls(&r.fake).len(), 3);
     // Reads are free.
     assert!(g.indices("*").await.is_ok());
     r.ctx.budget.reset();
     assert!(g.ism_retry("logs-app1-000001", None).await.is_ok());
-    let throttled = r.outcomes().iter().filter(|(_, o)| *o == Outcome::Throttled).count();
+    let throttled = r
+        .outcomes()
+        .iter()
+        .filter(|(_, o)| *o == Outcome::Throttled)
+        .count();
     assert_eq!(throttled, 2);
 }
 
@@ -438,21 +541,28 @@ async fn policy_writes_and_deletes_are_backed_up() {
     let mut r = rig();
     let dir = temp_dir("guard-backup");
     r.ctx.backups = Some(Arc::new(PolicyBackups::new(&dir)));
-    r.fake.add_policy("app1-p", 3, json!({"description": "v1", "states": []}));
+    r.fake
+        .add_policy("app1-p", 3, json!({"description": "v1", "states": []}));
     let g = r.view();
     g.put_policy("app1-p", &json!({"description": "v2"}), Some((3, 1)))
         .await
         .unwrap();
     let line = r.audit.lines().pop().unwrap();
     let path = line.backup.expect("backup path in the audit line");
-    assert!(path.ends_with("policy-backups/prod/app1-p-3.json"), "{path}");
+    assert!(
+        path.ends_with("policy-backups/prod/app1-p-3.json"),
+        "{path}"
+    );
     let saved = PolicyBackups::load(std::path::Path::new(&path)).unwrap();
     assert_eq!(saved.policy["description"], "v1");
 
     let seq = g.get_policy("app1-p").await.unwrap().seq_no;
     g.delete_policy("app1-p").await.unwrap();
     let line = r.audit.lines().pop().unwrap();
-    assert!(line.backup.unwrap().ends_with(&format!("app1-p-{seq}.json")));
+    assert!(line
+        .backup
+        .unwrap()
+        .ends_with(&format!("app1-p-{seq}.json")));
 
     // A create has nothing to back up.
     g.put_policy("app1-new", &json!({}), None).await.unwrap();
@@ -465,11 +575,15 @@ async fn ops_run_through_the_guard() {
     let g = r.view();
     let body = json!({"description": "d", "default_state": "hot", "states": []});
     assert_eq!(
-        ops::ensure_policy(g.as_ref(), "app1-p", &body).await.unwrap(),
+        ops::ensure_policy(g.as_ref(), "app1-p", &body)
+            .await
+            .unwrap(),
         EnsureResult::Created
     );
     assert_eq!(
-        ops::ensure_policy(g.as_ref(), "app1-p", &body).await.unwrap(),
+        ops::ensure_policy(g.as_ref(), "app1-p", &body)
+            .await
+            .unwrap(),
         EnsureResult::Unchanged
     );
     assert_eq!(r.fake.calls_matching("put_policy").len(), 1);
@@ -541,8 +655,12 @@ async fn file_audit_through_the_guard_survives_a_torn_tail() {
     // A crash while writing a third line.
     {
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(br#"{"time":"2024-03-02T12:00:00.000Z","tenant":"ap"#).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(br#"{"time":"2024-03-02T12:00:00.000Z","tenant":"ap"#)
+            .unwrap();
     }
     let lines = read_audit(&path).unwrap();
     assert_eq!(lines.len(), 2);
