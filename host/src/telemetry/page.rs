@@ -14,6 +14,9 @@ use super::status::{BreakerState, JobState, PluginStatus, StatusSnapshot};
 /// Seconds between automatic reloads of the page.
 const REFRESH_SECS: u32 = 5;
 
+/// Audit lines shown; `/api/status` carries all the snapshot has.
+const AUDIT_ROWS: usize = 50;
+
 const STYLE: &str = r#"
 :root { --fg:#1d2433; --muted:#5b6478; --line:#dde2ea; --bg:#f6f7f9; --card:#fff;
   --ok:#1a7f37; --ok-bg:#dafbe1; --warn:#9a6700; --warn-bg:#fff8c5; --bad:#cf222e; --bad-bg:#ffebe9;
@@ -30,12 +33,15 @@ section h2 { margin:0; padding:10px 14px; font-size:15px; border-bottom:1px soli
 .grid2 { display:grid; grid-template-columns:1fr 1fr; gap:18px; }
 table { width:100%; border-collapse:collapse; }
 th, td { text-align:left; padding:7px 12px; border-bottom:1px solid var(--line); vertical-align:top; }
-th { font-size:12px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); font-weight:600; }
+th { white-space:nowrap; font-size:12px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); font-weight:600; }
 tr:last-child td { border-bottom:none; }
+td.num, td.tenant { white-space:nowrap; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; }
 .mono, .hash { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size:12.5px; }
 .hash, .muted { color:var(--muted); }
-.msg { max-width:380px; overflow-wrap:anywhere; }
+.msg { max-width:380px; overflow-wrap:break-word; }
+footer { padding:0 24px 24px; color:var(--muted); font-size:12px; }
+footer a { color:var(--info); margin-right:14px; }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; white-space:nowrap; }
 .good { color:var(--ok); background:var(--ok-bg); }
 .warn { color:var(--warn); background:var(--warn-bg); }
@@ -86,7 +92,12 @@ fn write_page(o: &mut String, s: &StatusSnapshot, probes: &Probes) -> std::fmt::
     clusters(o, s)?;
     o.push_str("</div>");
     audit(o, s)?;
-    o.push_str("</main></body></html>\n");
+    writeln!(
+        o,
+        "</main><footer id=\"links\">Refreshes every {REFRESH_SECS} s · <a href=\"/api/status\">/api/status</a>\
+         <a href=\"/metrics\">/metrics</a><a href=\"/healthz\">/healthz</a>\
+         <a href=\"/readyz\">/readyz</a></footer></body></html>"
+    )?;
     Ok(())
 }
 
@@ -278,7 +289,7 @@ fn audit(o: &mut String, s: &StatusSnapshot) -> std::fmt::Result {
          <th>Cluster</th><th>Verb</th><th>Target</th><th>Outcome</th><th>Reason</th>\
          </tr></thead><tbody>",
     );
-    for a in &s.audit {
+    for a in s.audit.iter().take(AUDIT_ROWS) {
         let class = match a.outcome.as_str() {
             "allowed" | "ok" => "good",
             "dry-run" => "info",
@@ -310,7 +321,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

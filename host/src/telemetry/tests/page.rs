@@ -68,3 +68,20 @@ fn empty_snapshot_renders_placeholders() {
     assert!(page.contains(r#"<p class="empty" id="breakers">"#));
     assert!(page.contains(r#"<p class="empty" id="audit">"#));
 }
+
+#[test]
+fn audit_table_is_bounded() {
+    let mut s = sample();
+    let line = s.audit[0].clone();
+    s.audit = (0..500)
+        .map(|i| {
+            let mut l = line.clone();
+            l.target = format!("idx-{i:03}");
+            l
+        })
+        .collect();
+    let page = render_page(&s, &probes_ok());
+    // Newest first: the first 50 are shown, the rest only in /api/status.
+    assert!(page.contains(">idx-049<"));
+    assert!(!page.contains(">idx-050<"));
+}
