@@ -1,2 +1,6 @@
 //! End-to-end tests: one binary, a module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod check;
+mod sandbox;
+mod support;

@@ -1,0 +1,61 @@
+//! Shared helpers: guest artifacts, engines, environments.
+pub mod fake;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lifeguard::bindings::types::Context;
+use lifeguard::runtime::{Engine, EngineConfig, LoadedPlugin, RunEnv};
+
+/// Path of a test guest built by `tests/build.rs`.
+pub fn guest_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("GUESTS_DIR")).join(format!("{name}.wasm"))
+}
+
+/// Path of a real plugin built by `tests/build.rs` (crate names use `_`).
+pub fn plugin_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("PLUGINS_DIR")).join(format!("{}.wasm", name.replace('-', "_")))
+}
+
+pub fn engine() -> Engine {
+    Engine::new(&EngineConfig::default()).unwrap()
+}
+
+/// Load a test guest.
+pub fn load_guest(engine: &Engine, name: &str) -> LoadedPlugin {
+    let bytes = std::fs::read(guest_path(name)).unwrap();
+    LoadedPlugin::load(engine, &bytes).unwrap()
+}
+
+/// An environment with one fake cluster under alias `main`.
+pub fn env_with_fake(tenant: &str) -> RunEnv {
+    let mut env = RunEnv::isolated(tenant, "test");
+    env.clusters
+        .insert("main".into(), Arc::new(fake::FakeCluster::default()));
+    env.cluster_order = vec!["main".into()];
+    env
+}
+
+/// A reconcile context for `env`.
+pub fn ctx(env: &RunEnv, tick: u64, config: &str) -> Context {
+    Context {
+        tenant: env.tenant.clone(),
+        plugin: env.plugin.clone(),
+        tick,
+        now_ms: 0,
+        dry_run: false,
+        clusters: env.cluster_order.clone(),
+        config: config.into(),
+    }
+}
+
+/// Resident set size of this process, in bytes.
+pub fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
