@@ -52,30 +52,55 @@ impl HttpCluster {
     }
 
     pub(super) async fn do_ccr_pause(&self, follower: &str) -> Result<(), ApiError> {
-        self.acked(Req::new(Method::POST, repl_path(follower, "_pause"), Some(&json!({}))))
-            .await
+        self.acked(Req::new(
+            Method::POST,
+            repl_path(follower, "_pause"),
+            Some(&json!({})),
+        ))
+        .await
     }
 
     pub(super) async fn do_ccr_resume(&self, follower: &str, force: bool) -> Result<(), ApiError> {
-        let body = if force { json!({"force_resume": true}) } else { json!({}) };
-        self.acked(Req::new(Method::POST, repl_path(follower, "_resume"), Some(&body)))
-            .await
+        let body = if force {
+            json!({"force_resume": true})
+        } else {
+            json!({})
+        };
+        self.acked(Req::new(
+            Method::POST,
+            repl_path(follower, "_resume"),
+            Some(&body),
+        ))
+        .await
     }
 
     pub(super) async fn do_ccr_stop(&self, follower: &str) -> Result<(), ApiError> {
-        self.acked(Req::new(Method::POST, repl_path(follower, "_stop"), Some(&json!({}))))
-            .await
+        self.acked(Req::new(
+            Method::POST,
+            repl_path(follower, "_stop"),
+            Some(&json!({})),
+        ))
+        .await
     }
 
-    pub(super) async fn do_ccr_update_settings(&self, follower: &str, settings: &Value) -> Result<(), ApiError> {
+    pub(super) async fn do_ccr_update_settings(
+        &self,
+        follower: &str,
+        settings: &Value,
+    ) -> Result<(), ApiError> {
         // Absolute settings values: a repeat changes nothing.
         let body = json!({ "settings": settings });
         let req = Req::new(Method::PUT, repl_path(follower, "_update"), Some(&body));
         self.acked(req.replay(Replay::Blind)).await
     }
 
-    pub(super) async fn do_ccr_status(&self, follower: &str) -> Result<ReplicationStatus, ApiError> {
-        Ok(parse::replication_status(&self.get(repl_path(follower, "_status")).await?)?)
+    pub(super) async fn do_ccr_status(
+        &self,
+        follower: &str,
+    ) -> Result<ReplicationStatus, ApiError> {
+        Ok(parse::replication_status(
+            &self.get(repl_path(follower, "_status")).await?,
+        )?)
     }
 
     pub(super) async fn do_ccr_autofollow_create(
@@ -89,14 +114,26 @@ impl HttpCluster {
         body.insert("name".into(), json!(name));
         body.insert("pattern".into(), json!(pattern));
         let body = self.with_roles(body);
-        self.acked(Req::new(Method::POST, "/_plugins/_replication/_autofollow".into(), Some(&body)))
-            .await
+        self.acked(Req::new(
+            Method::POST,
+            "/_plugins/_replication/_autofollow".into(),
+            Some(&body),
+        ))
+        .await
     }
 
-    pub(super) async fn do_ccr_autofollow_delete(&self, leader_alias: &str, name: &str) -> Result<(), ApiError> {
+    pub(super) async fn do_ccr_autofollow_delete(
+        &self,
+        leader_alias: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
         let body = json!({"leader_alias": leader_alias, "name": name});
-        self.acked(Req::new(Method::DELETE, "/_plugins/_replication/_autofollow".into(), Some(&body)))
-            .await
+        self.acked(Req::new(
+            Method::DELETE,
+            "/_plugins/_replication/_autofollow".into(),
+            Some(&body),
+        ))
+        .await
     }
 }
 

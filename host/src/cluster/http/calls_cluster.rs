@@ -40,7 +40,9 @@ impl HttpCluster {
     }
 
     pub(super) async fn do_health(&self) -> Result<ClusterHealth, ApiError> {
-        Ok(parse::cluster_health(&self.get("/_cluster/health".into()).await?)?)
+        Ok(parse::cluster_health(
+            &self.get("/_cluster/health".into()).await?,
+        )?)
     }
 
     pub(super) async fn do_indices(&self, pattern: &str) -> Result<Vec<IndexRow>, ApiError> {
@@ -63,9 +65,15 @@ impl HttpCluster {
     pub(super) async fn do_nodes(&self) -> Result<Vec<NodeInfo>, ApiError> {
         // Full node info runs to megabytes on large clusters; only three fields are used.
         let info_path = PathBuf::new("/_nodes")
-            .q("filter_path", "nodes.*.name,nodes.*.roles,nodes.*.attributes")
+            .q(
+                "filter_path",
+                "nodes.*.name,nodes.*.roles,nodes.*.attributes",
+            )
             .build();
-        let alloc_path = PathBuf::new("/_cat/allocation").q("format", "json").q("bytes", "b").build();
+        let alloc_path = PathBuf::new("/_cat/allocation")
+            .q("format", "json")
+            .q("bytes", "b")
+            .build();
         let (info, alloc) = tokio::try_join!(self.get(info_path), self.get(alloc_path))?;
         Ok(parse::nodes(&info, &alloc)?)
     }
@@ -85,10 +93,15 @@ impl HttpCluster {
         Ok(parse::index_settings(&self.get(path).await?, index)?)
     }
 
-    pub(super) async fn do_put_settings(&self, index: &str, settings: &Value) -> Result<(), ApiError> {
+    pub(super) async fn do_put_settings(
+        &self,
+        index: &str,
+        settings: &Value,
+    ) -> Result<(), ApiError> {
         // Settings are absolute values: sending them twice changes nothing.
         let path = format!("/{}/_settings", seg(index));
-        self.call(Req::new(Method::PUT, path, Some(settings)).replay(Replay::Blind)).await?;
+        self.call(Req::new(Method::PUT, path, Some(settings)).replay(Replay::Blind))
+            .await?;
         Ok(())
     }
 
@@ -99,7 +112,11 @@ impl HttpCluster {
         primary: bool,
     ) -> Result<AllocationExplanation, ApiError> {
         let body = json!({"index": index, "shard": shard, "primary": primary});
-        let req = Req::new(Method::GET, "/_cluster/allocation/explain".into(), Some(&body));
+        let req = Req::new(
+            Method::GET,
+            "/_cluster/allocation/explain".into(),
+            Some(&body),
+        );
         Ok(parse::allocation_explain(&self.call(req).await?)?)
     }
 
@@ -132,7 +149,9 @@ impl HttpCluster {
         let body = conditions.map(|c| json!({ "conditions": c }));
         let req = Req::new(Method::POST, path.build(), body.as_ref());
         if dry_run {
-            return Ok(parse::rollover_result(&self.call(req.replay(Replay::Blind)).await?)?);
+            return Ok(parse::rollover_result(
+                &self.call(req.replay(Replay::Blind)).await?,
+            )?);
         }
         // Read the write index first: after an ambiguous failure, a changed write index is
         // the proof that the rollover happened, and a second one must not be sent.
@@ -165,17 +184,23 @@ impl HttpCluster {
             })
             .collect();
         let body = json!({ "actions": actions });
-        self.call(Req::new(Method::POST, "/_aliases".into(), Some(&body))).await?;
+        self.call(Req::new(Method::POST, "/_aliases".into(), Some(&body)))
+            .await?;
         Ok(())
     }
 
     pub(super) async fn do_cluster_settings(&self) -> Result<Value, ApiError> {
-        self.get_value(PathBuf::new("/_cluster/settings").q("flat_settings", "true").build())
-            .await
+        self.get_value(
+            PathBuf::new("/_cluster/settings")
+                .q("flat_settings", "true")
+                .build(),
+        )
+        .await
     }
 
     pub(super) async fn do_put_cluster_settings(&self, body: &Value) -> Result<(), ApiError> {
-        let req = Req::new(Method::PUT, "/_cluster/settings".into(), Some(body)).replay(Replay::Blind);
+        let req =
+            Req::new(Method::PUT, "/_cluster/settings".into(), Some(body)).replay(Replay::Blind);
         self.call(req).await?;
         Ok(())
     }
@@ -188,10 +213,19 @@ impl HttpCluster {
     ) -> Result<RawResponse, ApiError> {
         let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
             .map_err(|_| ApiError::Invalid(format!("raw request: bad method {method:?}")))?;
-        if !path.starts_with('/') || path.contains("//") || path.chars().any(|c| c.is_whitespace() || c.is_control() || c == '#') {
+        if !path.starts_with('/')
+            || path.contains("//")
+            || path
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '#')
+        {
             return Err(ApiError::Invalid(format!("raw request: bad path {path:?}")));
         }
-        let replay = if method == Method::GET || method == Method::HEAD { Replay::Blind } else { Replay::Never };
+        let replay = if method == Method::GET || method == Method::HEAD {
+            Replay::Blind
+        } else {
+            Replay::Never
+        };
         let req = Req {
             method,
             path: path.to_owned(),
@@ -221,7 +255,9 @@ impl Verify for RolledOver<'_> {
 
     async fn done(&self, api: &HttpCluster) -> Result<Option<RolloverResult>, ApiError> {
         let Some(before) = &self.before else {
-            return Err(ApiError::Other("the write index before the attempt is unknown".into()));
+            return Err(ApiError::Other(
+                "the write index before the attempt is unknown".into(),
+            ));
         };
         match api.write_index(self.alias).await? {
             Some(now) if &now != before => Ok(Some(RolloverResult {

@@ -20,17 +20,26 @@ fn policy_path(id: &str) -> String {
 }
 
 impl HttpCluster {
-    pub(super) async fn do_ism_explain(&self, pattern: &str) -> Result<Vec<ExplainEntry>, ApiError> {
+    pub(super) async fn do_ism_explain(
+        &self,
+        pattern: &str,
+    ) -> Result<Vec<ExplainEntry>, ApiError> {
         // Without a pattern ISM lists managed indices only, paginated; `*` lists every index.
         let pattern = if pattern.is_empty() { "*" } else { pattern };
-        Ok(parse::ism_explain(&self.get(ism_path("explain", pattern)).await?)?)
+        Ok(parse::ism_explain(
+            &self.get(ism_path("explain", pattern)).await?,
+        )?)
     }
 
     async fn ism_status(&self, req: Req) -> Result<StatusResponse, ApiError> {
         Ok(parse::status_response(&self.call(req).await?)?)
     }
 
-    pub(super) async fn do_ism_add(&self, pattern: &str, policy_id: &str) -> Result<StatusResponse, ApiError> {
+    pub(super) async fn do_ism_add(
+        &self,
+        pattern: &str,
+        policy_id: &str,
+    ) -> Result<StatusResponse, ApiError> {
         let body = json!({ "policy_id": policy_id });
         let req = Req::new(Method::POST, ism_path("add", pattern), Some(&body));
         let check = Managed { pattern, policy_id };
@@ -41,7 +50,8 @@ impl HttpCluster {
     }
 
     pub(super) async fn do_ism_remove(&self, pattern: &str) -> Result<StatusResponse, ApiError> {
-        self.ism_status(Req::new(Method::POST, ism_path("remove", pattern), None)).await
+        self.ism_status(Req::new(Method::POST, ism_path("remove", pattern), None))
+            .await
     }
 
     pub(super) async fn do_ism_change_policy(
@@ -60,14 +70,26 @@ impl HttpCluster {
             body.insert("include".into(), json!([{ "state": s }]));
         }
         let body = Value::Object(body);
-        self.ism_status(Req::new(Method::POST, ism_path("change_policy", pattern), Some(&body)))
-            .await
+        self.ism_status(Req::new(
+            Method::POST,
+            ism_path("change_policy", pattern),
+            Some(&body),
+        ))
+        .await
     }
 
-    pub(super) async fn do_ism_retry(&self, pattern: &str, state: Option<&str>) -> Result<StatusResponse, ApiError> {
+    pub(super) async fn do_ism_retry(
+        &self,
+        pattern: &str,
+        state: Option<&str>,
+    ) -> Result<StatusResponse, ApiError> {
         let body = state.map(|s| json!({ "state": s }));
-        self.ism_status(Req::new(Method::POST, ism_path("retry", pattern), body.as_ref()))
-            .await
+        self.ism_status(Req::new(
+            Method::POST,
+            ism_path("retry", pattern),
+            body.as_ref(),
+        ))
+        .await
     }
 
     pub(super) async fn do_get_policy(&self, id: &str) -> Result<PolicyDoc, ApiError> {
@@ -82,12 +104,16 @@ impl HttpCluster {
     ) -> Result<PolicyDoc, ApiError> {
         // The trait takes the policy object; tolerate a caller passing it already wrapped.
         let wrapped = match body.as_object() {
-            Some(o) if o.len() == 1 && o.get("policy").is_some_and(Value::is_object) => body.clone(),
+            Some(o) if o.len() == 1 && o.get("policy").is_some_and(Value::is_object) => {
+                body.clone()
+            }
             _ => json!({ "policy": body }),
         };
         let mut path = PathBuf::new(policy_path(id));
         if let Some((seq, term)) = if_seq_no {
-            path = path.q("if_seq_no", seq.to_string()).q("if_primary_term", term.to_string());
+            path = path
+                .q("if_seq_no", seq.to_string())
+                .q("if_primary_term", term.to_string());
         }
         let req = Req::new(Method::PUT, path.build(), Some(&wrapped));
         if if_seq_no.is_some() {

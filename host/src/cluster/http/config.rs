@@ -248,8 +248,6 @@ mod tests {
     fn unknown_fields_and_numeric_durations_are_rejected() {
         assert!(toml::from_str::<ClusterConfig>("name='a'\nurls=[]\npasword_env='x'").is_err());
         assert!(toml::from_str::<ClusterConfig>("name='a'\nurls=[]\nconnect_timeout=5").is_err());
-        assert!(
-            toml::from_str::<ClusterConfig>("name='a'\nurls=[]\n[auth]\nbearer='x'").is_err()
-        );
+        assert!(toml::from_str::<ClusterConfig>("name='a'\nurls=[]\n[auth]\nbearer='x'").is_err());
     }
 }

@@ -43,7 +43,10 @@ pub enum ConfigError {
 #[derive(Clone)]
 pub(super) enum Auth {
     None,
-    Basic { username: String, password: String },
+    Basic {
+        username: String,
+        password: String,
+    },
     /// A precomputed, sensitive `Authorization` value (bearer or API key).
     Header(HeaderValue),
 }
@@ -77,19 +80,32 @@ fn invalid(cfg: &ClusterConfig, detail: impl Into<String>) -> ConfigError {
 
 /// Read the variable named by the config; the message names the variable, never a value.
 fn secret(cfg: &ClusterConfig, field: &str, var: &str) -> Result<String, ConfigError> {
-    std::env::var(var)
-        .map_err(|_| invalid(cfg, format!("auth.{field}: environment variable {var} is not set")))
+    std::env::var(var).map_err(|_| {
+        invalid(
+            cfg,
+            format!("auth.{field}: environment variable {var} is not set"),
+        )
+    })
 }
 
 pub(super) fn auth(cfg: &ClusterConfig, env: &AuthConfig) -> Result<Auth, ConfigError> {
     let header = |scheme: &str, field: &str, var: &str| -> Result<Auth, ConfigError> {
         let value = secret(cfg, field, var)?;
-        let mut v = HeaderValue::from_str(&format!("{scheme} {value}"))
-            .map_err(|_| invalid(cfg, format!("auth.{field}: {var} is not a valid header value")))?;
+        let mut v = HeaderValue::from_str(&format!("{scheme} {value}")).map_err(|_| {
+            invalid(
+                cfg,
+                format!("auth.{field}: {var} is not a valid header value"),
+            )
+        })?;
         v.set_sensitive(true);
         Ok(Auth::Header(v))
     };
-    match (&env.username, &env.password_env, &env.bearer_env, &env.api_key_env) {
+    match (
+        &env.username,
+        &env.password_env,
+        &env.bearer_env,
+        &env.api_key_env,
+    ) {
         (None, None, None, None) => Ok(Auth::None),
         (Some(u), Some(p), None, None) => Ok(Auth::Basic {
             username: u.clone(),
@@ -126,10 +142,16 @@ pub(super) fn base_urls(cfg: &ClusterConfig) -> Result<Vec<String>, ConfigError>
         .map(|u| {
             let parsed = Url::parse(u).map_err(|e| invalid(cfg, format!("urls: {u:?}: {e}")))?;
             if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(invalid(cfg, format!("urls: {u:?}: scheme must be http or https")));
+                return Err(invalid(
+                    cfg,
+                    format!("urls: {u:?}: scheme must be http or https"),
+                ));
             }
             if !parsed.username().is_empty() || parsed.password().is_some() {
-                return Err(invalid(cfg, "urls: put credentials in [auth], not in the URL"));
+                return Err(invalid(
+                    cfg,
+                    "urls: put credentials in [auth], not in the URL",
+                ));
             }
             Ok(u.trim_end_matches('/').to_owned())
         })
@@ -165,7 +187,10 @@ fn tls(
     if let Some(ca) = &t.ca_file {
         let certs = Certificate::from_pem_bundle(&read(cfg, ca)?).map_err(client_err)?;
         if certs.is_empty() {
-            return Err(invalid(cfg, format!("tls.ca_file {ca}: no certificate found")));
+            return Err(invalid(
+                cfg,
+                format!("tls.ca_file {ca}: no certificate found"),
+            ));
         }
         b = b.tls_certs_only(certs);
     }

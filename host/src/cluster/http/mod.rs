@@ -11,18 +11,18 @@
 //! state, policy PUT with `if_seq_no`). Rollover, ISM add, CCR start and policy create
 //! re-read state before a second attempt; other mutations are sent once unless the
 //! connection was never made.
+mod calls_cluster;
 pub mod config;
 mod connect;
-mod calls_cluster;
 mod path;
 mod request;
 mod stats;
 mod transport;
 
 mod api;
-mod verify;
 mod calls_ccr;
 mod calls_ism;
+mod verify;
 
 #[cfg(test)]
 mod tests;
@@ -43,7 +43,9 @@ pub struct HttpCluster {
 impl std::fmt::Debug for HttpCluster {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         // Deliberately no auth, not even redacted: nothing to leak by accident.
-        f.debug_struct("HttpCluster").field("name", &self.t.name).finish_non_exhaustive()
+        f.debug_struct("HttpCluster")
+            .field("name", &self.t.name)
+            .finish_non_exhaustive()
     }
 }
 

@@ -60,7 +60,10 @@ mod tests {
     #[test]
     fn names_cannot_escape_their_segment() {
         assert_eq!(seg("logs-*,metrics-2024.01"), "logs-*,metrics-2024.01");
-        assert_eq!(seg("a/../_cluster/settings"), "a%2F..%2F_cluster%2Fsettings");
+        assert_eq!(
+            seg("a/../_cluster/settings"),
+            "a%2F..%2F_cluster%2Fsettings"
+        );
         assert_eq!(seg("x?pretty#y z%"), "x%3Fpretty%23y%20z%25");
         assert_eq!(seg("é"), "%C3%A9");
         // `+` would read as a space in a query value.
@@ -74,6 +77,9 @@ mod tests {
             .q("x", "a&b")
             .build();
         assert_eq!(p, "/_cat/indices?format=json&h=index,uuid&x=a%26b");
-        assert_eq!(PathBuf::new("/p").q("if_seq_no", "7").build(), "/p?if_seq_no=7");
+        assert_eq!(
+            PathBuf::new("/p").q("if_seq_no", "7").build(),
+            "/p?if_seq_no=7"
+        );
     }
 }

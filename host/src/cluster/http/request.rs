@@ -112,7 +112,7 @@ impl Failure {
     }
 
     /// The error once retrying is over; `why` says why it stopped.
-    pub(super) fn into_error(&self, req: &Req, why: &str) -> ApiError {
+    pub(super) fn to_error(&self, req: &Req, why: &str) -> ApiError {
         match self {
             Failure::Status { status, body, .. } => status_error(*status, body, req, why),
             Failure::Connect(e) => {
@@ -165,7 +165,12 @@ mod tests {
 
     fn err(status: u16, body: &str) -> ApiError {
         let req = Req::get("/_plugins/_ism/policies/p".into());
-        status_error(StatusCode::from_u16(status).unwrap(), body.as_bytes(), &req, "")
+        status_error(
+            StatusCode::from_u16(status).unwrap(),
+            body.as_bytes(),
+            &req,
+            "",
+        )
     }
 
     #[test]
@@ -178,11 +183,19 @@ mod tests {
                     .into()
             )
         );
-        assert!(matches!(err(404, r#"{"error":{"type":"index_not_found_exception","reason":"no such index [x]"},"status":404}"#), ApiError::NotFound(m) if m.contains("no such index [x]")));
+        assert!(
+            matches!(err(404, r#"{"error":{"type":"index_not_found_exception","reason":"no such index [x]"},"status":404}"#), ApiError::NotFound(m) if m.contains("no such index [x]"))
+        );
         assert!(matches!(err(401, ""), ApiError::Denied(_)));
-        assert!(matches!(err(403, "You have actions that are not allowed"), ApiError::Denied(m) if m.contains("not allowed")));
-        assert!(matches!(err(400, r#"{"error":{"type":"illegal_argument_exception","reason":"Missing indices"},"status":400}"#), ApiError::Invalid(m) if m.starts_with("illegal_argument_exception: Missing indices")));
-        assert!(matches!(err(429, r#"{"error":{"type":"rejected_execution_exception","reason":"rejected execution"},"status":429}"#), ApiError::Throttled(m) if m.contains("rejected_execution_exception")));
+        assert!(
+            matches!(err(403, "You have actions that are not allowed"), ApiError::Denied(m) if m.contains("not allowed"))
+        );
+        assert!(
+            matches!(err(400, r#"{"error":{"type":"illegal_argument_exception","reason":"Missing indices"},"status":400}"#), ApiError::Invalid(m) if m.starts_with("illegal_argument_exception: Missing indices"))
+        );
+        assert!(
+            matches!(err(429, r#"{"error":{"type":"rejected_execution_exception","reason":"rejected execution"},"status":429}"#), ApiError::Throttled(m) if m.contains("rejected_execution_exception"))
+        );
         assert!(matches!(err(503, ""), ApiError::Unavailable(_)));
         assert!(matches!(err(500, "boom"), ApiError::Unavailable(m) if m.contains("boom")));
         assert!(matches!(err(418, ""), ApiError::Other(_)));
@@ -200,7 +213,14 @@ mod tests {
 
     #[test]
     fn only_overload_statuses_retry() {
-        for (s, r) in [(429, true), (502, true), (503, true), (504, true), (500, false), (409, false)] {
+        for (s, r) in [
+            (429, true),
+            (502, true),
+            (503, true),
+            (504, true),
+            (500, false),
+            (409, false),
+        ] {
             assert_eq!(retryable(StatusCode::from_u16(s).unwrap()), r, "{s}");
         }
     }

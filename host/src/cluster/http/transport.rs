@@ -76,7 +76,9 @@ impl Transport {
                 Err(f) if req.replay == Replay::Blind || f.never_sent() => {
                     self.pause(req, &mut call, &f).await?
                 }
-                Err(f) => return Err(f.into_error(req, "; not retried: the request is not idempotent")),
+                Err(f) => {
+                    return Err(f.to_error(req, "; not retried: the request is not idempotent"))
+                }
             }
         }
     }
@@ -170,18 +172,26 @@ impl Transport {
 
     /// Wait before the next attempt after `failure`, or give up with the mapped error when
     /// attempts, time or this tick's retry budget are spent.
-    pub(super) async fn pause(&self, req: &Req, call: &mut Call, failure: &Failure) -> Result<(), ApiError> {
+    pub(super) async fn pause(
+        &self,
+        req: &Req,
+        call: &mut Call,
+        failure: &Failure,
+    ) -> Result<(), ApiError> {
         if call.attempts >= self.retry.max_attempts {
             let why = format!("; gave up after {} attempts", call.attempts);
-            return Err(failure.into_error(req, &why));
+            return Err(failure.to_error(req, &why));
         }
-        let wait = failure.retry_after().unwrap_or_default().max(self.jitter(call.attempts));
+        let wait = failure
+            .retry_after()
+            .unwrap_or_default()
+            .max(self.jitter(call.attempts));
         if Instant::now() + wait >= call.deadline {
-            return Err(failure.into_error(req, "; overall timeout leaves no time to retry"));
+            return Err(failure.to_error(req, "; overall timeout leaves no time to retry"));
         }
         if !self.budget.try_take() {
             self.counters.budget_exhausted();
-            return Err(failure.into_error(req, "; retry budget for this tick is spent"));
+            return Err(failure.to_error(req, "; retry budget for this tick is spent"));
         }
         self.counters.retry();
         tracing::info!(

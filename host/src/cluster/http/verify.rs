@@ -53,7 +53,7 @@ impl HttpCluster {
                 Ok(None) => continue,
                 Err(e) => {
                     let why = format!("; not retried: could not verify the cluster state ({e})");
-                    return Err(failure.into_error(req, &why));
+                    return Err(failure.to_error(req, &why));
                 }
             }
         }

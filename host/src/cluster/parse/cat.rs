@@ -204,7 +204,11 @@ mod tests {
         let disk = rows[0].disk.as_ref().unwrap();
         assert_eq!(disk.total_bytes, 107260358656);
         assert_eq!(disk.available_bytes, 58655768576);
-        assert!((disk.used_percent - 45.31).abs() < 0.01, "{}", disk.used_percent);
+        assert!(
+            (disk.used_percent - 45.31).abs() < 0.01,
+            "{}",
+            disk.used_percent
+        );
     }
 
     #[test]

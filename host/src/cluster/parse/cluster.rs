@@ -70,7 +70,10 @@ pub fn index_settings(body: &[u8], index: &str) -> Result<Value, ParseError> {
     };
     match entry.get("settings") {
         Some(s @ Value::Object(_)) => Ok(s.clone()),
-        _ => Err(ParseError::shape(WHAT, format!("no settings object for [{index}]"))),
+        _ => Err(ParseError::shape(
+            WHAT,
+            format!("no settings object for [{index}]"),
+        )),
     }
 }
 
@@ -261,11 +264,17 @@ mod tests {
     fn rollover_from_the_notes() {
         let body = br#"{"acknowledged":true,"shards_acknowledged":true,"old_index":"games","new_index":"rollover","rolled_over":true,"dry_run":false,"conditions":{"[max_docs: 5]":true,"[max_age: 1d]":false}}"#;
         let r = rollover_result(body).unwrap();
-        assert_eq!((r.old_index.as_str(), r.new_index.as_str()), ("games", "rollover"));
+        assert_eq!(
+            (r.old_index.as_str(), r.new_index.as_str()),
+            ("games", "rollover")
+        );
         assert!(r.rolled_over && !r.dry_run);
         assert_eq!(
             r.conditions,
-            vec![("[max_docs: 5]".into(), true), ("[max_age: 1d]".into(), false)]
+            vec![
+                ("[max_docs: 5]".into(), true),
+                ("[max_age: 1d]".into(), false)
+            ]
         );
     }
 

@@ -81,7 +81,12 @@ pub fn error_summary(body: &[u8]) -> ErrorSummary {
                         (Some(k), Some(r)) => Some(format!("{k}: {r}")),
                         (k, r) => r.or(k),
                     })
-                    .filter(|c| o.reason.0.as_deref().is_none_or(|r| !r.contains(c.as_str()))),
+                    .filter(|c| {
+                        o.reason
+                            .0
+                            .as_deref()
+                            .is_none_or(|r| !r.contains(c.as_str()))
+                    }),
                 kind: o.kind.0,
                 reason: o.reason.0,
             },
@@ -133,7 +138,8 @@ mod tests {
             "no handler found"
         );
         assert_eq!(
-            error_summary(b"You have actions that are not allowed in your policy [delete]").to_string(),
+            error_summary(b"You have actions that are not allowed in your policy [delete]")
+                .to_string(),
             "You have actions that are not allowed in your policy [delete]"
         );
         assert_eq!(error_summary(b"").to_string(), "no error details");

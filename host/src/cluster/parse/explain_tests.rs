@@ -86,7 +86,10 @@ fn notes_example_parses_every_field() {
     assert!(action.failed);
     assert_eq!(action.consumed_retries, 3);
     assert_eq!(action.index, 0);
-    assert_eq!(second.step.as_ref().unwrap().step_status, StepStatus::Failed);
+    assert_eq!(
+        second.step.as_ref().unwrap().step_status,
+        StepStatus::Failed
+    );
 
     let archive = &entries[2];
     assert_eq!(archive.policy_id, None);
@@ -134,7 +137,9 @@ fn transitioning_completed_and_failed_shapes() {
 
 #[test]
 fn nonexistent_index_gives_no_entries() {
-    assert!(ism_explain(br#"{"total_managed_indices":0}"#).unwrap().is_empty());
+    assert!(ism_explain(br#"{"total_managed_indices":0}"#)
+        .unwrap()
+        .is_empty());
 }
 
 #[test]

@@ -95,8 +95,9 @@ mod tests {
 
     #[test]
     fn status_examples_from_the_notes() {
-        let ok = status_response(br#"{"updated_indices": 1, "failures": false, "failed_indices": []}"#)
-            .unwrap();
+        let ok =
+            status_response(br#"{"updated_indices": 1, "failures": false, "failed_indices": []}"#)
+                .unwrap();
         assert_eq!(ok.updated_indices, 1);
         assert!(!ok.failures && ok.failed_indices.is_empty());
 
@@ -107,15 +108,23 @@ mod tests {
         .unwrap();
         assert!(failed.failures);
         assert_eq!(failed.failed_indices[0].index_name, "movies");
-        assert_eq!(failed.failed_indices[0].index_uuid, "gCFlS_zcTdih8xyxf3jQ-A");
-        assert!(failed.failed_indices[0].reason.starts_with("This index already"));
+        assert_eq!(
+            failed.failed_indices[0].index_uuid,
+            "gCFlS_zcTdih8xyxf3jQ-A"
+        );
+        assert!(failed.failed_indices[0]
+            .reason
+            .starts_with("This index already"));
     }
 
     #[test]
     fn retry_failure_without_uuid() {
         let r = status_response(br#"{"updated_indices":0,"failures":true,"failed_indices":[{"index_name":"books","reason":"This index is not being managed."}]}"#).unwrap();
         assert_eq!(r.failed_indices[0].index_uuid, "");
-        assert_eq!(r.failed_indices[0].reason, "This index is not being managed.");
+        assert_eq!(
+            r.failed_indices[0].reason,
+            "This index is not being managed."
+        );
     }
 
     #[test]
@@ -123,7 +132,10 @@ mod tests {
         let body = br#"{"_id":"hot_warm","_version":2,"_seq_no":7,"_primary_term":1,
             "policy":{"policy_id":"hot_warm","description":"d","default_state":"hot","states":[]}}"#;
         let d = policy_doc(body, "x").unwrap();
-        assert_eq!((d.id.as_str(), d.seq_no, d.primary_term), ("hot_warm", 7, 1));
+        assert_eq!(
+            (d.id.as_str(), d.seq_no, d.primary_term),
+            ("hot_warm", 7, 1)
+        );
         let p: Value = serde_json::from_str(&d.body).unwrap();
         assert_eq!(p["default_state"], "hot");
     }

@@ -64,7 +64,10 @@ impl From<ParseError> for ApiError {
 }
 
 /// Decode `body` as `T`, naming the response in the error.
-fn json<'a, T: serde::Deserialize<'a>>(what: &'static str, body: &'a [u8]) -> Result<T, ParseError> {
+fn json<'a, T: serde::Deserialize<'a>>(
+    what: &'static str,
+    body: &'a [u8],
+) -> Result<T, ParseError> {
     serde_json::from_slice(body).map_err(|source| ParseError::Json { what, source })
 }
 

@@ -101,7 +101,12 @@ pub fn nodes(info: &[u8], allocation: &[u8]) -> Result<Vec<NodeInfo>, ParseError
             let name = n.name.0.unwrap_or_else(|| id.clone());
             let alloc = by_name.remove(&name);
             NodeInfo {
-                roles: n.roles.unwrap_or_default().into_iter().filter_map(|r| r.0).collect(),
+                roles: n
+                    .roles
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|r| r.0)
+                    .collect(),
                 attributes: n
                     .attributes
                     .unwrap_or_default()
@@ -135,13 +140,23 @@ mod tests {
     #[test]
     fn stats_joined_with_limits() {
         let pools = thread_pools(STATS, INFO).unwrap();
-        let names: Vec<(&str, &str)> = pools.iter().map(|p| (p.node.as_str(), p.name.as_str())).collect();
+        let names: Vec<(&str, &str)> = pools
+            .iter()
+            .map(|p| (p.node.as_str(), p.name.as_str()))
+            .collect();
         assert_eq!(
             names,
-            [("data-1", "search"), ("data-2", "force_merge"), ("data-2", "write")]
+            [
+                ("data-1", "search"),
+                ("data-2", "force_merge"),
+                ("data-2", "write")
+            ]
         );
         let write = &pools[2];
-        assert_eq!((write.queue, write.queue_size, write.rejected), (9000, 10000, 3));
+        assert_eq!(
+            (write.queue, write.queue_size, write.rejected),
+            (9000, 10000, 3)
+        );
         assert_eq!(write.completed, 41234);
         assert_eq!(pools[1].queue_size, -1);
         // No limit known for search on data-1: treated as unbounded.

@@ -38,28 +38,47 @@ async fn reads_use_the_documented_paths() {
     let c = client(&stub);
 
     let rows = c.indices("logs-*").await.unwrap();
-    assert_eq!((rows[0].docs_count, rows[0].creation_date_ms), (Some(5), Some(7)));
+    assert_eq!(
+        (rows[0].docs_count, rows[0].creation_date_ms),
+        (Some(5), Some(7))
+    );
     let pools = c.thread_pools().await.unwrap();
     assert_eq!((pools[0].node.as_str(), pools[0].queue_size), ("d1", 10000));
     let nodes = c.nodes().await.unwrap();
-    assert_eq!((nodes[0].shards, nodes[0].attributes.clone()), (3, vec![("zone".into(), "a".into())]));
+    assert_eq!(
+        (nodes[0].shards, nodes[0].attributes.clone()),
+        (3, vec![("zone".into(), "a".into())])
+    );
     let s = c.get_settings("logs-1").await.unwrap();
     assert_eq!(s["index.number_of_replicas"], "1");
     let e = c.allocation_explain("logs-1", 0, true).await.unwrap();
     assert_eq!(e.current_node.as_deref(), Some("d1"));
     let cs = c.cluster_settings().await.unwrap();
-    assert_eq!(cs["persistent"]["plugins.index_state_management.enabled"], "false");
-    assert!(matches!(c.aliases("nope").await, Err(ApiError::NotFound(m)) if m.contains("index_not_found_exception")));
+    assert_eq!(
+        cs["persistent"]["plugins.index_state_management.enabled"],
+        "false"
+    );
+    assert!(
+        matches!(c.aliases("nope").await, Err(ApiError::NotFound(m)) if m.contains("index_not_found_exception"))
+    );
 
     let log = stub.log();
     assert_eq!(
         log[0].path,
         "/_cat/indices/logs-*?format=json&bytes=b&h=health,status,index,uuid,pri,rep,docs.count,docs.deleted,store.size,pri.store.size,creation.date"
     );
-    assert!(log.iter().any(|s| s.path.starts_with("/_cat/allocation?format=json&bytes=b")));
-    let explain = log.iter().find(|s| s.path == "/_cluster/allocation/explain").unwrap();
+    assert!(log
+        .iter()
+        .any(|s| s.path.starts_with("/_cat/allocation?format=json&bytes=b")));
+    let explain = log
+        .iter()
+        .find(|s| s.path == "/_cluster/allocation/explain")
+        .unwrap();
     assert_eq!(explain.method, "GET");
-    assert_eq!(body_json(explain), json!({"index":"logs-1","shard":0,"primary":true}));
+    assert_eq!(
+        body_json(explain),
+        json!({"index":"logs-1","shard":0,"primary":true})
+    );
 }
 
 #[tokio::test]
@@ -77,38 +96,77 @@ async fn mutations_send_the_documented_bodies() {
     });
     let c = HttpCluster::new(&cfg).unwrap();
 
-    let doc = c.put_policy("p", &json!({"default_state":"hot"}), None).await.unwrap();
-    assert_eq!((doc.seq_no, doc.body.as_str()), (0, r#"{"default_state":"hot"}"#));
-    c.ism_change_policy("logs-*", "p2", Some("warm"), Some("hot")).await.unwrap();
+    let doc = c
+        .put_policy("p", &json!({"default_state":"hot"}), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (doc.seq_no, doc.body.as_str()),
+        (0, r#"{"default_state":"hot"}"#)
+    );
+    c.ism_change_policy("logs-*", "p2", Some("warm"), Some("hot"))
+        .await
+        .unwrap();
     c.ism_retry("logs-1", None).await.unwrap();
     c.update_aliases(&[
-        AliasAction::Add(AliasAdd { index: "logs-2".into(), alias: "logs".into(), is_write_index: Some(true) }),
-        AliasAction::Remove(AliasRemove { index: "logs-1".into(), alias: "logs".into() }),
+        AliasAction::Add(AliasAdd {
+            index: "logs-2".into(),
+            alias: "logs".into(),
+            is_write_index: Some(true),
+        }),
+        AliasAction::Remove(AliasRemove {
+            index: "logs-1".into(),
+            alias: "logs".into(),
+        }),
     ])
     .await
     .unwrap();
-    c.ccr_start("f", "leader", "a", Some(&json!({"index.number_of_replicas":0}))).await.unwrap();
+    c.ccr_start(
+        "f",
+        "leader",
+        "a",
+        Some(&json!({"index.number_of_replicas":0})),
+    )
+    .await
+    .unwrap();
     c.ccr_resume("f", true).await.unwrap();
     c.ccr_autofollow_delete("leader", "rule").await.unwrap();
-    c.rollover("logs", Some(&json!({"max_docs":5})), true).await.ok();
+    c.rollover("logs", Some(&json!({"max_docs":5})), true)
+        .await
+        .ok();
 
     let log = stub.log();
-    assert_eq!(body_json(&log[0]), json!({"policy":{"default_state":"hot"}}));
+    assert_eq!(
+        body_json(&log[0]),
+        json!({"policy":{"default_state":"hot"}})
+    );
     assert_eq!(log[1].path, "/_plugins/_ism/change_policy/logs-*");
-    assert_eq!(body_json(&log[1]), json!({"policy_id":"p2","state":"warm","include":[{"state":"hot"}]}));
-    assert_eq!((log[2].path.as_str(), log[2].body.as_str()), ("/_plugins/_ism/retry/logs-1", ""));
+    assert_eq!(
+        body_json(&log[1]),
+        json!({"policy_id":"p2","state":"warm","include":[{"state":"hot"}]})
+    );
+    assert_eq!(
+        (log[2].path.as_str(), log[2].body.as_str()),
+        ("/_plugins/_ism/retry/logs-1", "")
+    );
     assert_eq!(
         body_json(&log[3]),
         json!({"actions":[{"add":{"index":"logs-2","alias":"logs","is_write_index":true}},{"remove":{"index":"logs-1","alias":"logs"}}]})
     );
-    assert_eq!((log[4].method.as_str(), log[4].path.as_str()), ("PUT", "/_plugins/_replication/f/_start"));
+    assert_eq!(
+        (log[4].method.as_str(), log[4].path.as_str()),
+        ("PUT", "/_plugins/_replication/f/_start")
+    );
     assert_eq!(
         body_json(&log[4]),
         json!({"leader_alias":"leader","leader_index":"a","settings":{"index.number_of_replicas":0},
                "use_roles":{"leader_cluster_role":"all_access","follower_cluster_role":"all_access"}})
     );
     assert_eq!(body_json(&log[5]), json!({"force_resume":true}));
-    assert_eq!((log[6].method.as_str(), body_json(&log[6])), ("DELETE", json!({"leader_alias":"leader","name":"rule"})));
+    assert_eq!(
+        (log[6].method.as_str(), body_json(&log[6])),
+        ("DELETE", json!({"leader_alias":"leader","name":"rule"}))
+    );
     assert_eq!(log[7].path, "/logs/_rollover?dry_run=true");
     assert_eq!(body_json(&log[7]), json!({"conditions":{"max_docs":5}}));
 }
@@ -118,8 +176,14 @@ async fn tenant_names_cannot_reach_other_endpoints() {
     let stub = Stub::start(|_| reply(200, "{}")).await;
     let c = client(&stub);
     let _ = c.get_settings("x/../_cluster/settings?").await;
-    assert_eq!(stub.log()[0].path, "/x%2F..%2F_cluster%2Fsettings%3F/_settings?flat_settings=true");
-    assert!(matches!(c.raw("GET", "http://elsewhere/", None).await, Err(ApiError::Invalid(_))));
+    assert_eq!(
+        stub.log()[0].path,
+        "/x%2F..%2F_cluster%2Fsettings%3F/_settings?flat_settings=true"
+    );
+    assert!(matches!(
+        c.raw("GET", "http://elsewhere/", None).await,
+        Err(ApiError::Invalid(_))
+    ));
 }
 
 #[tokio::test]
@@ -133,10 +197,19 @@ async fn errors_keep_the_opensearch_type_and_reason() {
     })
     .await;
     let c = client(&stub);
-    let e = c.put_policy("p", &json!({}), Some((1, 1))).await.unwrap_err();
-    assert!(matches!(&e, ApiError::Conflict(m) if m.starts_with("version_conflict_engine_exception: [p]: version conflict")), "{e:?}");
+    let e = c
+        .put_policy("p", &json!({}), Some((1, 1)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, ApiError::Conflict(m) if m.starts_with("version_conflict_engine_exception: [p]: version conflict")),
+        "{e:?}"
+    );
     let e = c.get_policy("p").await.unwrap_err();
-    assert!(matches!(&e, ApiError::NotFound(m) if m.contains("status_exception: Policy not found")), "{e:?}");
+    assert!(
+        matches!(&e, ApiError::NotFound(m) if m.contains("status_exception: Policy not found")),
+        "{e:?}"
+    );
     // A 409 is final: not retried.
     assert_eq!(stub.count("PUT", "/"), 1);
 }
@@ -164,7 +237,10 @@ async fn credentials_come_from_the_environment_and_never_show() {
     let c = HttpCluster::new(&cfg).unwrap();
     c.health().await.unwrap();
     // base64("lg:s3cret-pw")
-    assert_eq!(stub.log()[0].authorization.as_deref(), Some("Basic bGc6czNjcmV0LXB3"));
+    assert_eq!(
+        stub.log()[0].authorization.as_deref(),
+        Some("Basic bGc6czNjcmV0LXB3")
+    );
     assert!(!format!("{c:?}").contains("s3cret"));
 
     cfg.auth = Some(AuthConfig {
@@ -188,7 +264,10 @@ async fn bad_configs_are_refused() {
     assert!(HttpCluster::new(&config(vec!["http://u:p@x:9200".into()])).is_err());
     let mut cfg = config(vec!["https://x:9200/".into()]);
     cfg.tls.ca_file = Some("/nonexistent/ca.pem".into());
-    assert!(HttpCluster::new(&cfg).unwrap_err().to_string().contains("/nonexistent/ca.pem"));
+    assert!(HttpCluster::new(&cfg)
+        .unwrap_err()
+        .to_string()
+        .contains("/nonexistent/ca.pem"));
     let mut cfg = config(vec!["https://x:9200/".into()]);
     cfg.tls.insecure_skip_verify = true;
     assert!(HttpCluster::new(&cfg).is_ok());

@@ -28,7 +28,11 @@ async fn storm_of_429_honours_retry_after_then_succeeds() {
     let h = c.health().await.unwrap();
     assert_eq!(h.cluster_name, "c");
     // Base delay is 1 ms: only Retry-After explains two seconds of waiting.
-    assert!(started.elapsed() >= Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(stub.count("GET", "/_cluster/health"), 3);
     let s = c.stats();
     assert_eq!(s.retries_total, 2);
@@ -45,7 +49,10 @@ async fn endless_429_is_throttled_after_max_attempts() {
     let err = c.health().await.unwrap_err();
     match err {
         ApiError::Throttled(m) => {
-            assert!(m.contains("rejected_execution_exception: rejected execution"), "{m}");
+            assert!(
+                m.contains("rejected_execution_exception: rejected execution"),
+                "{m}"
+            );
             assert!(m.contains("gave up after 4 attempts"), "{m}");
         }
         other => panic!("{other:?}"),
@@ -61,7 +68,10 @@ async fn retry_budget_is_shared_per_tick_and_refilled() {
     let c = HttpCluster::new(&cfg).unwrap();
 
     let e = c.health().await.unwrap_err();
-    assert!(matches!(&e, ApiError::Unavailable(m) if m.contains("retry budget")), "{e:?}");
+    assert!(
+        matches!(&e, ApiError::Unavailable(m) if m.contains("retry budget")),
+        "{e:?}"
+    );
     assert_eq!(stub.log().len(), 2, "one retry allowed");
 
     c.health().await.unwrap_err();
@@ -80,7 +90,10 @@ async fn plain_post_is_not_retried() {
     let stub = Stub::start(|_| reply(503, "")).await;
     let c = client(&stub);
     let e = c.ism_remove("logs-*").await.unwrap_err();
-    assert!(matches!(&e, ApiError::Unavailable(m) if m.contains("not idempotent")), "{e:?}");
+    assert!(
+        matches!(&e, ApiError::Unavailable(m) if m.contains("not idempotent")),
+        "{e:?}"
+    );
     assert_eq!(stub.count("POST", "/_plugins/_ism/remove/"), 1);
 }
 
@@ -96,7 +109,10 @@ async fn timeouts_are_retried_then_unavailable() {
     cfg.retry.max_attempts = 2;
     let c = HttpCluster::new(&cfg).unwrap();
     let e = c.health().await.unwrap_err();
-    assert!(matches!(&e, ApiError::Unavailable(m) if m.contains("timed out")), "{e:?}");
+    assert!(
+        matches!(&e, ApiError::Unavailable(m) if m.contains("timed out")),
+        "{e:?}"
+    );
     assert_eq!(stub.log().len(), 2);
     assert_eq!(c.stats().requests_by_status, vec![("timeout".into(), 2)]);
 }
@@ -123,16 +139,30 @@ async fn never_sent_mutation_is_retried() {
     // non-idempotent request may be retried, until attempts run out.
     let c = HttpCluster::new(&config(vec![dead_url().await])).unwrap();
     let e = c.ism_remove("x").await.unwrap_err();
-    assert!(matches!(&e, ApiError::Unavailable(m) if m.contains("cannot connect")), "{e:?}");
+    assert!(
+        matches!(&e, ApiError::Unavailable(m) if m.contains("cannot connect")),
+        "{e:?}"
+    );
     assert_eq!(c.stats().retries_total, 3);
 }
 
 /// A cluster whose alias `logs` points at `logs-000001` until a rollover succeeds.
-fn rollover_stub(rolled: Arc<AtomicBool>, first_post_status: u16, posts: Arc<AtomicUsize>) -> impl Fn(&Seen) -> Reply {
+fn rollover_stub(
+    rolled: Arc<AtomicBool>,
+    first_post_status: u16,
+    posts: Arc<AtomicUsize>,
+) -> impl Fn(&Seen) -> Reply {
     move |s| {
         if s.path.starts_with("/_cat/aliases/logs") {
-            let write = if rolled.load(Ordering::SeqCst) { "logs-000002" } else { "logs-000001" };
-            return reply(200, &format!(r#"[{{"alias":"logs","index":"{write}","is_write_index":"true"}}]"#));
+            let write = if rolled.load(Ordering::SeqCst) {
+                "logs-000002"
+            } else {
+                "logs-000001"
+            };
+            return reply(
+                200,
+                &format!(r#"[{{"alias":"logs","index":"{write}","is_write_index":"true"}}]"#),
+            );
         }
         if s.method == "POST" && s.path == "/logs/_rollover" {
             let n = posts.fetch_add(1, Ordering::SeqCst);
@@ -146,7 +176,10 @@ fn rollover_stub(rolled: Arc<AtomicBool>, first_post_status: u16, posts: Arc<Ato
                 return reply(502, "");
             }
             rolled.store(true, Ordering::SeqCst);
-            return reply(200, r#"{"acknowledged":true,"old_index":"logs-000001","new_index":"logs-000002","rolled_over":true,"dry_run":false,"conditions":{}}"#);
+            return reply(
+                200,
+                r#"{"acknowledged":true,"old_index":"logs-000001","new_index":"logs-000002","rolled_over":true,"dry_run":false,"conditions":{}}"#,
+            );
         }
         reply(404, "")
     }
@@ -155,11 +188,19 @@ fn rollover_stub(rolled: Arc<AtomicBool>, first_post_status: u16, posts: Arc<Ato
 #[tokio::test]
 async fn rollover_that_happened_despite_503_is_not_sent_twice() {
     let posts = Arc::new(AtomicUsize::new(0));
-    let stub = Stub::start(rollover_stub(Arc::new(AtomicBool::new(false)), 503, posts.clone())).await;
+    let stub = Stub::start(rollover_stub(
+        Arc::new(AtomicBool::new(false)),
+        503,
+        posts.clone(),
+    ))
+    .await;
     let c = client(&stub);
     let r = c.rollover("logs", None, false).await.unwrap();
     assert!(r.rolled_over);
-    assert_eq!((r.old_index.as_str(), r.new_index.as_str()), ("logs-000001", "logs-000002"));
+    assert_eq!(
+        (r.old_index.as_str(), r.new_index.as_str()),
+        ("logs-000001", "logs-000002")
+    );
     assert_eq!(stub.count("POST", "/logs/_rollover"), 1);
     // Once before (to know the write index), once after the failure (to check it).
     assert_eq!(stub.count("GET", "/_cat/aliases/logs"), 2);
@@ -215,7 +256,11 @@ async fn ccr_start_not_in_progress_is_sent_again() {
     let p = puts.clone();
     let stub = Stub::start(move |s| {
         if s.method == "PUT" {
-            return if p.fetch_add(1, Ordering::SeqCst) == 0 { reply(503, "") } else { reply(200, r#"{"acknowledged":true}"#) };
+            return if p.fetch_add(1, Ordering::SeqCst) == 0 {
+                reply(503, "")
+            } else {
+                reply(200, r#"{"acknowledged":true}"#)
+            };
         }
         reply(200, r#"{"status":"REPLICATION NOT IN PROGRESS"}"#)
     })
@@ -241,5 +286,11 @@ async fn conditional_policy_put_is_retried_blindly() {
     let body = serde_json::json!({"default_state":"hot","states":[]});
     let doc = c.put_policy("p", &body, Some((7, 1))).await.unwrap();
     assert_eq!(doc.seq_no, 8);
-    assert_eq!(stub.count("PUT", "/_plugins/_ism/policies/p?if_seq_no=7&if_primary_term=1"), 2);
+    assert_eq!(
+        stub.count(
+            "PUT",
+            "/_plugins/_ism/policies/p?if_seq_no=7&if_primary_term=1"
+        ),
+        2
+    );
 }
