@@ -3,6 +3,7 @@ use async_trait::async_trait;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use super::chunk;
 use super::path::{seg, PathBuf};
 use super::request::{Replay, Req};
 use super::verify::{Verified, Verify};
@@ -26,16 +27,43 @@ impl HttpCluster {
     ) -> Result<Vec<ExplainEntry>, ApiError> {
         // Without a pattern ISM lists managed indices only, paginated; `*` lists every index.
         let pattern = if pattern.is_empty() { "*" } else { pattern };
-        Ok(parse::ism_explain(
-            &self.get(ism_path("explain", pattern)).await?,
-        )?)
+        let mut out = Vec::new();
+        for part in chunk::split(pattern) {
+            out.extend(parse::ism_explain(
+                &self.get(ism_path("explain", &part)).await?,
+            )?);
+        }
+        Ok(out)
     }
 
-    async fn ism_status(&self, req: Req) -> Result<StatusResponse, ApiError> {
-        Ok(parse::status_response(&self.call(req).await?)?)
+    /// Send a status-answering ISM call per chunk of `pattern` and merge the answers.
+    async fn ism_status(
+        &self,
+        verb: &str,
+        pattern: &str,
+        body: Option<&Value>,
+    ) -> Result<StatusResponse, ApiError> {
+        let mut parts = Vec::new();
+        for part in chunk::split(pattern) {
+            let req = Req::new(Method::POST, ism_path(verb, &part), body);
+            parts.push(parse::status_response(&self.call(req).await?)?);
+        }
+        Ok(chunk::merge(parts))
     }
 
     pub(super) async fn do_ism_add(
+        &self,
+        pattern: &str,
+        policy_id: &str,
+    ) -> Result<StatusResponse, ApiError> {
+        let mut parts = Vec::new();
+        for part in chunk::split(pattern) {
+            parts.push(self.ism_add_one(&part, policy_id).await?);
+        }
+        Ok(chunk::merge(parts))
+    }
+
+    async fn ism_add_one(
         &self,
         pattern: &str,
         policy_id: &str,
@@ -50,8 +78,7 @@ impl HttpCluster {
     }
 
     pub(super) async fn do_ism_remove(&self, pattern: &str) -> Result<StatusResponse, ApiError> {
-        self.ism_status(Req::new(Method::POST, ism_path("remove", pattern), None))
-            .await
+        self.ism_status("remove", pattern, None).await
     }
 
     pub(super) async fn do_ism_change_policy(
@@ -70,12 +97,7 @@ impl HttpCluster {
             body.insert("include".into(), json!([{ "state": s }]));
         }
         let body = Value::Object(body);
-        self.ism_status(Req::new(
-            Method::POST,
-            ism_path("change_policy", pattern),
-            Some(&body),
-        ))
-        .await
+        self.ism_status("change_policy", pattern, Some(&body)).await
     }
 
     pub(super) async fn do_ism_retry(
@@ -84,12 +106,7 @@ impl HttpCluster {
         state: Option<&str>,
     ) -> Result<StatusResponse, ApiError> {
         let body = state.map(|s| json!({ "state": s }));
-        self.ism_status(Req::new(
-            Method::POST,
-            ism_path("retry", pattern),
-            body.as_ref(),
-        ))
-        .await
+        self.ism_status("retry", pattern, body.as_ref()).await
     }
 
     pub(super) async fn do_get_policy(&self, id: &str) -> Result<PolicyDoc, ApiError> {

@@ -12,6 +12,7 @@
 //! re-read state before a second attempt; other mutations are sent once unless the
 //! connection was never made.
 mod calls_cluster;
+mod chunk;
 pub mod config;
 mod connect;
 mod path;

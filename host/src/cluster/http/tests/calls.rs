@@ -272,3 +272,25 @@ async fn bad_configs_are_refused() {
     cfg.tls.insecure_skip_verify = true;
     assert!(HttpCluster::new(&cfg).is_ok());
 }
+
+#[tokio::test]
+async fn long_index_lists_are_split_under_the_request_line_limit() {
+    let stub = Stub::start(|s| {
+        let n = s.path.rsplit('/').next().unwrap_or("").split(',').count();
+        reply(
+            200,
+            &format!(r#"{{"updated_indices":{n},"failures":false,"failed_indices":[]}}"#),
+        )
+    })
+    .await;
+    let c = client(&stub);
+    let names: Vec<String> = (0..600).map(|i| format!("logs-app-{i:06}")).collect();
+    let r = c.ism_remove(&names.join(",")).await.unwrap();
+    assert_eq!(r.updated_indices, 600);
+    let log = stub.log();
+    assert!(log.len() > 1);
+    assert!(
+        log.iter().all(|s| s.path.len() < 4000),
+        "every request line fits 4 KB"
+    );
+}
