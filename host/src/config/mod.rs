@@ -22,7 +22,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Clusters by alias: URLs, auth, TLS, timeouts, retries.
     #[serde(default)]
-    pub clusters: Vec<ClusterConfig>,
+    pub clusters: Vec<crate::cluster::http::ClusterConfig>,
     /// Platform guard settings: breaker, default budgets, global maintenance windows.
     #[serde(default)]
     pub guard: crate::guard::GuardConfig,
@@ -201,11 +201,4 @@ impl Loaded {
             .map(|d| d.join(p))
             .unwrap_or_else(|| p.to_path_buf())
     }
-}
-
-/// Stand-in until the HTTP client's `ClusterConfig` lands on main.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ClusterConfig {
-    pub name: String,
-    pub urls: Vec<String>,
 }

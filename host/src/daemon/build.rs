@@ -73,7 +73,11 @@ pub(super) fn publish(breaker: &Breaker, metrics: &Metrics, cluster: &str) {
     metrics.set_breaker(cluster, open, s.reason.as_deref().unwrap_or(""));
 }
 
-pub(super) fn host(config: Loaded, options: HostOptions, engine: Engine) -> Result<Host, StartError> {
+pub(super) fn host(
+    config: Loaded,
+    options: HostOptions,
+    engine: Engine,
+) -> Result<Host, StartError> {
     let c = &config.config;
     let r = &config.resolved;
     let limits = Limits {
@@ -99,9 +103,14 @@ pub(super) fn host(config: Loaded, options: HostOptions, engine: Engine) -> Resu
     let mut clusters = HashMap::new();
     for cc in &c.clusters {
         let http = Arc::new(
-            HttpCluster::new(cc).map_err(|e| StartError::Build(format!("cluster [{}]: {e}", cc.name)))?,
+            HttpCluster::new(cc)
+                .map_err(|e| StartError::Build(format!("cluster [{}]: {e}", cc.name)))?,
         );
-        let breaker = Arc::new(Breaker::new(&cc.name, c.guard.breaker.clone(), options.clock.clone()));
+        let breaker = Arc::new(Breaker::new(
+            &cc.name,
+            c.guard.breaker.clone(),
+            options.clock.clone(),
+        ));
         let feed = Arc::new(BreakerFeed {
             breaker: breaker.clone(),
             metrics: metrics.clone(),
@@ -114,7 +123,9 @@ pub(super) fn host(config: Loaded, options: HostOptions, engine: Engine) -> Resu
                 &cc.name,
                 http.clone(),
                 global_windows.clone(),
-                config.state_dir().join(format!("ism-pause-{}.json", cc.name)),
+                config
+                    .state_dir()
+                    .join(format!("ism-pause-{}.json", cc.name)),
             ))
         });
         clusters.insert(

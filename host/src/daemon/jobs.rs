@@ -36,8 +36,14 @@ fn declare(host: &Host, sched: &SchedulerHandle, file: Option<&str>) {
             if file.is_some_and(|x| x != f) {
                 continue;
             }
-            let Some(v) = host.registry.get(f) else { continue };
-            let mut spec = JobSpec::new(JobId::new(tname.as_str(), p.name.as_str()), cluster.as_str(), v.version());
+            let Some(v) = host.registry.get(f) else {
+                continue;
+            };
+            let mut spec = JobSpec::new(
+                JobId::new(tname.as_str(), p.name.as_str()),
+                cluster.as_str(),
+                v.version(),
+            );
             if let Some(i) = t.intervals.get(&p.name) {
                 spec = spec.with_interval(*i);
             }

@@ -106,7 +106,10 @@ impl Host {
     /// The plugin state of (tenant, plugin), opened once.
     pub(crate) fn state(&self, tenant: &str, plugin: &str) -> Result<Arc<FileState>, String> {
         let key = (tenant.to_string(), plugin.to_string());
-        let mut states = self.states.lock().map_err(|_| "state lock poisoned".to_string())?;
+        let mut states = self
+            .states
+            .lock()
+            .map_err(|_| "state lock poisoned".to_string())?;
         if let Some(s) = states.get(&key) {
             return Ok(s.clone());
         }
@@ -117,7 +120,12 @@ impl Host {
     }
 
     /// Count a finished run in metrics and remember it for the status page.
-    pub(crate) fn record_run(&self, tenant: &str, plugin: &str, report: &crate::runtime::RunReport) {
+    pub(crate) fn record_run(
+        &self,
+        tenant: &str,
+        plugin: &str,
+        report: &crate::runtime::RunReport,
+    ) {
         self.metrics.observe_run(tenant, plugin, report);
         let last = crate::telemetry::LastRun::from_report(report, self.options.clock.now_ms());
         if let Ok(mut m) = self.last_runs.lock() {
@@ -170,12 +178,21 @@ pub async fn start(config: Loaded, options: HostOptions) -> Result<HostHandle, S
     if let Some(seed) = host.options.scheduler_seed {
         sched_cfg = sched_cfg.seed(seed);
     }
-    let scheduler = crate::reconcile::Scheduler::new(sched_cfg, runner::run_fn(host.clone())).spawn();
+    let scheduler =
+        crate::reconcile::Scheduler::new(sched_cfg, runner::run_fn(host.clone())).spawn();
     jobs::sync_all(&host, &scheduler);
 
     let (stop, stop_rx) = watch::channel(false);
-    let mut tasks = vec![ticker::spawn(host.clone(), scheduler.clone(), stop_rx.clone())];
-    tasks.push(jobs::follow_registry(host.clone(), scheduler.clone(), stop_rx.clone()));
+    let mut tasks = vec![ticker::spawn(
+        host.clone(),
+        scheduler.clone(),
+        stop_rx.clone(),
+    )];
+    tasks.push(jobs::follow_registry(
+        host.clone(),
+        scheduler.clone(),
+        stop_rx.clone(),
+    ));
     let watch_handle = if host.options.hot_reload {
         let h = host.clone();
         let wanted: Arc<dyn Fn(&str) -> bool + Send + Sync> =

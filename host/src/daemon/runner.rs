@@ -42,20 +42,26 @@ pub(crate) async fn run(host: &Arc<Host>, ticket: &JobTicket) -> RunReport {
         return host_failure(format!("plugin [{plugin_name}] is no longer configured"));
     };
     let Some(version) = host.registry.get(entry.file.get_ref()) else {
-        return host_failure(format!("plugin file [{}] is not loaded", entry.file.get_ref()));
+        return host_failure(format!(
+            "plugin file [{}] is not loaded",
+            entry.file.get_ref()
+        ));
     };
     let state = match host.state(tenant_name, plugin_name) {
         Ok(s) => s,
         Err(e) => return host_failure(format!("plugin state: {e}")),
     };
-    let dry_run = host.options.force_dry_run || host.config.config.host.dry_run || tenant.config.dry_run;
+    let dry_run =
+        host.options.force_dry_run || host.config.config.host.dry_run || tenant.config.dry_run;
     let reason = ReasonCell::default();
     let budget = host.budgets.tenant(tenant_name);
     let mut clusters = HashMap::new();
     let mut order = Vec::new();
     for alias in &tenant.config.clusters {
         let alias = alias.get_ref();
-        let Some(c) = host.clusters.get(alias) else { continue };
+        let Some(c) = host.clusters.get(alias) else {
+            continue;
+        };
         let ctx = GuardCtx {
             tenant: tenant_name.to_string(),
             plugin: plugin_name.to_string(),
@@ -101,7 +107,9 @@ pub(crate) async fn run(host: &Arc<Host>, ticket: &JobTicket) -> RunReport {
 /// The scheduler's view of a run.
 fn to_scheduler(r: RunReport) -> reconcile::RunReport {
     let outcome = match &r.outcome {
-        Outcome::Ok { requeue_after_ms, .. } => reconcile::Outcome::Ok {
+        Outcome::Ok {
+            requeue_after_ms, ..
+        } => reconcile::Outcome::Ok {
             requeue_after: requeue_after_ms.map(Duration::from_millis),
         },
         Outcome::Transient { message } => reconcile::Outcome::Transient(message.clone()),

@@ -53,8 +53,14 @@ pub(crate) fn snapshot(host: &Host, jobs: &[JobStatus]) -> StatusSnapshot {
                     PluginStatus {
                         name: p.name.clone(),
                         file: p.file.get_ref().clone(),
-                        version_hash: v.as_ref().map(|v| v.version().to_string()).unwrap_or_default(),
-                        version: v.as_ref().map(|v| v.info.version.clone()).unwrap_or_default(),
+                        version_hash: v
+                            .as_ref()
+                            .map(|v| v.version().to_string())
+                            .unwrap_or_default(),
+                        version: v
+                            .as_ref()
+                            .map(|v| v.info.version.clone())
+                            .unwrap_or_default(),
                         state: job.map(|j| job_state(j.state)).unwrap_or_default(),
                         last: last_runs.get(&(name.clone(), p.name.clone())).cloned(),
                         next_run_ms: job
@@ -92,7 +98,10 @@ pub(crate) fn snapshot(host: &Host, jobs: &[JobStatus]) -> StatusSnapshot {
             name: c.name.clone(),
             url: c.url.clone(),
             reachable: host.health.was_reached(&c.name),
-            health: c.snapshot.last_health().map(|h| format!("{h:?}").to_lowercase()),
+            health: c
+                .snapshot
+                .last_health()
+                .map(|h| format!("{h:?}").to_lowercase()),
         })
         .collect();
     clusters.sort_by(|a, b| a.name.cmp(&b.name));
@@ -114,7 +123,7 @@ pub(crate) fn snapshot(host: &Host, jobs: &[JobStatus]) -> StatusSnapshot {
     audit.reverse();
     let dry = host.options.force_dry_run || host.config.config.host.dry_run;
     StatusSnapshot {
-        process: ProcessInfo::current(host.started.into_std(), if dry { "dry-run" } else { "live" }),
+        process: ProcessInfo::current(host.started, if dry { "dry-run" } else { "live" }),
         tenants,
         breakers,
         clusters,
@@ -130,7 +139,8 @@ pub(super) async fn serve(
 ) -> Result<(Option<SocketAddr>, tokio::task::JoinHandle<()>), StartError> {
     let board = StatusBoard::new(snapshot(host, &[]));
     let refresher = {
-        let (host, sched, board, mut stop) = (host.clone(), sched.clone(), board.clone(), stop.clone());
+        let (host, sched, board, mut stop) =
+            (host.clone(), sched.clone(), board.clone(), stop.clone());
         tokio::spawn(async move {
             let mut every = tokio::time::interval(REFRESH);
             loop {

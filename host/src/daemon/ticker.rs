@@ -48,10 +48,11 @@ async fn tick(host: &Host, sched: &SchedulerHandle, period: std::time::Duration)
         // extra when a plugin already read this tick.
         let health = c.snapshot.health().await;
         let pools = c.snapshot.thread_pools().await;
-        c.breaker.record_transport_result(health.is_ok() && pools.is_ok());
+        c.breaker
+            .record_transport_result(health.is_ok() && pools.is_ok());
         publish(&c.breaker, &host.metrics, &c.name);
         let stats = c.http.stats();
-        host.metrics.set_http_stats(&c.name, &stats);
+        host.metrics.set_http_stats(&stats);
         if let Some(p) = &c.ism_pauser {
             if let Err(e) = p.tick(host.options.clock.now_ms()).await {
                 debug!(cluster = %c.name, error = %e, "ISM pause window");

@@ -78,6 +78,12 @@ impl Health {
         }
     }
 
+    /// Whether `name` has answered at least once.
+    pub fn was_reached(&self, name: &str) -> bool {
+        let c = self.clusters.lock().unwrap_or_else(|e| e.into_inner());
+        c.1.contains(name)
+    }
+
     /// The scheduler loop is alive. Call once per tick.
     pub fn heartbeat(&self) {
         let now = self.now_ms().max(1);

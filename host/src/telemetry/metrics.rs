@@ -336,6 +336,20 @@ impl Metrics {
             .inc();
     }
 
+    /// Catch the counters up with a client's own monotonic totals (polled once per tick).
+    pub fn set_http_stats(&self, stats: &crate::cluster::http::HttpStats) {
+        for (status, total) in &stats.requests_by_status {
+            let c =
+                self.http_requests
+                    .get_or_create(&l2("cluster", &stats.cluster, "status", status));
+            c.inc_by(total.saturating_sub(c.get()));
+        }
+        let r = self
+            .http_retries
+            .get_or_create(&l1("cluster", &stats.cluster));
+        r.inc_by(stats.retries_total.saturating_sub(r.get()));
+    }
+
     pub fn http_retry(&self, cluster: &str) {
         self.http_retries
             .get_or_create(&l1("cluster", cluster))
