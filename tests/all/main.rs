@@ -1,2 +1,3 @@
 //! End-to-end tests: one binary, a module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod sim;

@@ -176,7 +176,7 @@ pub fn handle(w: &mut World, r: &Req, rest: &[String]) -> HResult {
                 let used = node.disk_other + bytes[n];
                 let used = used.min(node.disk_total);
                 vec![s(counts[n]), b(bytes[n]), b(used), b(node.disk_total - used), b(node.disk_total),
-                    s((used as f64 * 100.0 / node.disk_total.max(1) as f64) as u64), s(&node.ip), s(&node.ip), s(&node.name)]
+                    s((used as f64 * 100.0 / node.disk_total.max(1) as f64).round() as u64), s(&node.ip), s(&node.ip), s(&node.name)]
             }).collect();
             if unassigned > 0 {
                 rows.push(vec![s(unassigned), None, None, None, None, None, None, None, s("UNASSIGNED")]);

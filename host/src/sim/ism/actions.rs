@@ -61,13 +61,14 @@ fn set(world: &mut World, c: usize, index: &str, pairs: &[(&str, Option<Value>)]
 #[allow(clippy::too_many_arguments)]
 pub fn execute(world: &mut World, c: usize, index: &str, state: &State, action: Option<&Action>, step: &str, step_start: i64, meta: &mut Meta) -> StepOutcome {
     let now = world.now;
-    let cfg = action.map(|a| a.config.clone()).unwrap_or_default();
+    let empty = Map::new();
+    let cfg = action.map(|a| &a.config).unwrap_or(&empty);
     match step {
         "attempt_transition_step" => {
             let state_start = meta.state.as_ref().map(|s| s.start_time).unwrap_or(step_start);
             transition(world, c, index, state, step_start, state_start)
         }
-        "attempt_rollover" => rollover(world, c, index, &cfg, meta),
+        "attempt_rollover" => rollover(world, c, index, cfg, meta),
         "attempt_delete" => {
             crate::sim::ops::delete_index(world, c, index);
             out(StepStatus::Completed, format!("Successfully deleted index [index={index}]"))
@@ -98,7 +99,12 @@ pub fn execute(world: &mut World, c: usize, index: &str, state: &State, action: 
                 Err(e) => with_cause(out(StepStatus::Failed, format!("Failed to set number_of_replicas to {n} [index={index}]")), e),
             }
         }
-        "attempt_allocation" => allocation(world, c, index, &cfg, step_start),
+        "attempt_allocation" => {
+            // Settings are applied when the step starts; later runs of a `wait_for` step only
+            // wait, so a routing change by the user can unstick it.
+            let first = meta.step.as_ref().is_none_or(|s| s.name != "attempt_allocation" || s.status == StepStatus::Completed);
+            allocation(world, c, index, cfg, first)
+        }
         "attempt_open" => {
             if let Some(ix) = world.clusters[c].indices.get_mut(index) {
                 ix.open = true;
@@ -126,7 +132,7 @@ pub fn execute(world: &mut World, c: usize, index: &str, state: &State, action: 
             world.clusters[c].notifications.push(json!({"index": index, "message": msg, "time": now, "config": Value::Object(cfg.clone())}));
             out(StepStatus::Completed, format!("Successfully sent notification [index={index}]"))
         }
-        "attempt_alias" => alias(world, c, index, &cfg),
+        "attempt_alias" => alias(world, c, index, cfg),
         "attempt_stop_replication" => match crate::sim::ccr::stop(world, c, index) {
             Ok(()) => out(StepStatus::Completed, format!("Successfully stopped replication [index={index}]")),
             Err(e) => with_cause(out(StepStatus::Failed, format!("Failed to stop replication [index={index}]")), e.reason),
@@ -136,7 +142,7 @@ pub fn execute(world: &mut World, c: usize, index: &str, state: &State, action: 
         "attempt_search_only" => out(StepStatus::Completed, format!("Successfully set search-only [index={index}]")),
         "attempt_move_shards_step" => out(StepStatus::Completed, format!("Successfully started moving the shards [index={index}]")),
         "wait_for_move_shards_step" => out(StepStatus::Completed, format!("The shards successfully moved to a node [index={index}]")),
-        "attempt_shrink_step" => shrink(world, c, index, &cfg),
+        "attempt_shrink_step" => shrink(world, c, index, cfg),
         "wait_for_shrink_step" => out(StepStatus::Completed, format!("Shrink finished successfully [index={index}]")),
         other => out(StepStatus::Completed, format!("Step [{other}] is not modelled by the simulator and was treated as completed [index={index}]")),
     }
@@ -261,7 +267,7 @@ fn transition(world: &mut World, c: usize, index: &str, state: &State, step_star
     o
 }
 
-fn allocation(world: &mut World, c: usize, index: &str, cfg: &Map<String, Value>, _start: i64) -> StepOutcome {
+fn allocation(world: &mut World, c: usize, index: &str, cfg: &Map<String, Value>, first: bool) -> StepOutcome {
     let mut pairs: Vec<(String, Option<Value>)> = Vec::new();
     for kind in ["require", "include", "exclude"] {
         if let Some(m) = cfg.get(kind).and_then(Value::as_object) {
@@ -271,7 +277,9 @@ fn allocation(world: &mut World, c: usize, index: &str, cfg: &Map<String, Value>
         }
     }
     let refs: Vec<(&str, Option<Value>)> = pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    if let Err(e) = set(world, c, index, &refs) {
+    if !first {
+        // Waiting: nothing to set again.
+    } else if let Err(e) = set(world, c, index, &refs) {
         return with_cause(out(StepStatus::Failed, format!("Failed to update allocation setting [index={index}]")), e);
     }
     if cfg.get("wait_for") == Some(&Value::Bool(true)) {

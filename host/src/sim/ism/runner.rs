@@ -249,17 +249,17 @@ fn apply_change_policy(world: &mut World, c: usize, _index: &str, m: &mut Manage
 }
 
 /// Picks the step to run (same step again, next step, next action, or the transition) and runs it.
-fn execute_next(world: &mut World, c: usize, index: &str, m: &mut Managed, meta: &mut Meta) {
+fn execute_next(world: &mut World, c: usize, index: &str, m: &Managed, meta: &mut Meta) {
     let now = world.now;
     let Some(state_name) = meta.state.as_ref().map(|s| s.name.clone()) else { return };
-    let Some(state) = m.policy.state(&state_name).cloned() else {
+    let Some(state) = m.policy.state(&state_name) else {
         meta.retry_failed = true;
         meta.info = info(format!("Failed to find state={state_name} in policy={}", m.policy_id));
         return;
     };
     // (action index, step name, fresh action?)
     let (action_index, step_name, new_action) = match (&meta.action, &meta.step) {
-        (None, _) => first_step(&state, 0),
+        (None, _) => first_step(state, 0),
         (Some(a), step) => {
             let steps = actions::steps(&a.name);
             let pos = step.as_ref().and_then(|s| steps.iter().position(|n| *n == s.name));
@@ -271,7 +271,7 @@ fn execute_next(world: &mut World, c: usize, index: &str, m: &mut Managed, meta:
                         // A completed transition always sets transition_to or completes the policy.
                         return;
                     } else {
-                        first_step(&state, a.index as usize + 1)
+                        first_step(state, a.index as usize + 1)
                     }
                 }
                 (Some(s), Some(_)) => (a.index, s.name.clone(), false),
@@ -302,8 +302,8 @@ fn execute_next(world: &mut World, c: usize, index: &str, m: &mut Managed, meta:
         Some(s) if s.name == step_name && s.status != StepStatus::Completed => s.start_time,
         _ => now,
     };
-    let action = if action_index >= 0 { state.actions.get(action_index as usize).cloned() } else { None };
-    let outcome: StepOutcome = actions::execute(world, c, index, &state, action.as_ref(), &step_name, step_start, meta);
+    let action = if action_index >= 0 { state.actions.get(action_index as usize) } else { None };
+    let outcome: StepOutcome = actions::execute(world, c, index, state, action, &step_name, step_start, meta);
     meta.step = Some(StepMeta { name: step_name, start_time: step_start, status: outcome.status });
     meta.info = outcome.info;
     if let Some(t) = outcome.transition_to {
@@ -313,7 +313,7 @@ fn execute_next(world: &mut World, c: usize, index: &str, m: &mut Managed, meta:
         meta.policy_completed = Some(true);
     }
     if outcome.status == StepStatus::Failed {
-        let count = action.as_ref().map(|a| a.retry.count).unwrap_or(0);
+        let count = action.map(|a| a.retry.count).unwrap_or(0);
         if let Some(a) = meta.action.as_mut() {
             if a.consumed_retries >= count {
                 a.failed = true;
