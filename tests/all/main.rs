@@ -4,4 +4,5 @@
 mod browser;
 mod check;
 mod sandbox;
+mod sim;
 mod support;
