@@ -59,7 +59,7 @@ pub async fn check_bytes(
             path: shown.into(),
             source,
         })?;
-    let info = describe(engine, &plugin, &Limits::default())
+    let info = describe(engine, &plugin, &describe_limits())
         .await
         .map_err(|(kind, message)| CheckError::Describe {
             path: shown.into(),
@@ -72,6 +72,16 @@ pub async fn check_bytes(
         plugin,
         info,
     })
+}
+
+/// `describe()` gets the default fuel but a generous deadline: it runs once per load, and
+/// a loaded machine should not turn a fuel verdict into a deadline one.
+fn describe_limits() -> Limits {
+    Limits {
+        fuel: 2_000_000_000,
+        deadline: Duration::from_secs(20),
+        ..Limits::default()
+    }
 }
 
 fn first_line(s: &str) -> String {
@@ -95,7 +105,13 @@ pub fn capability_name(c: Capability) -> &'static str {
 
 /// The human-readable report printed by `lifeguard check`.
 pub fn render(path: &str, r: &CheckReport) -> String {
-    let caps: Vec<&str> = r.info.capabilities.iter().copied().map(capability_name).collect();
+    let caps: Vec<&str> = r
+        .info
+        .capabilities
+        .iter()
+        .copied()
+        .map(capability_name)
+        .collect();
     let mut out = format!(
         "ok: {path}\n  plugin:       {} {}\n  description:  {}\n  capabilities: {}\n  version:      {} (content hash)\n  size:         {} bytes\n  compile time: {:.1} ms\n  imports:\n",
         r.info.name,

@@ -3,7 +3,11 @@ use clap::{Parser, Subcommand};
 use lifeguard::cli;
 
 #[derive(Parser, Debug)]
-#[command(name = "lifeguard", version, about = "Automation host for OpenSearch index lifecycles")]
+#[command(
+    name = "lifeguard",
+    version,
+    about = "Automation host for OpenSearch index lifecycles"
+)]
 struct Cli {
     /// Log format: `text` for people, `json` for shipping.
     #[arg(long, global = true, default_value = "text")]

@@ -4,7 +4,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lifeguard::runtime::{reconcile, Engine, Limits, LoadError, LoadedPlugin, Outcome, RunReport, TrapKind};
+use lifeguard::runtime::{
+    reconcile, Engine, Limits, LoadError, LoadedPlugin, Outcome, RunReport, TrapKind,
+};
 
 use crate::support::{ctx, engine, env_with_fake, guest_path, load_guest, rss_bytes};
 
@@ -17,7 +19,12 @@ fn limits() -> Limits {
     }
 }
 
-async fn run_once(engine: &Engine, plugin: &LoadedPlugin, limits: &Limits, config: &str) -> RunReport {
+async fn run_once(
+    engine: &Engine,
+    plugin: &LoadedPlugin,
+    limits: &Limits,
+    config: &str,
+) -> RunReport {
     let env = env_with_fake("hostile");
     let c = ctx(&env, 1, config);
     reconcile(engine, plugin, env, limits, c).await
@@ -64,9 +71,15 @@ fn assert_trap(report: &RunReport, kind: TrapKind) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_infinite_loop_runs_out_of_fuel() {
-    let (report, good) = beside_good("looper", limits(), "{}").await;
+    // A deadline far away, so fuel is what stops it even on a loaded machine.
+    let l = Limits {
+        fuel: 500_000_000,
+        deadline: Duration::from_secs(30),
+        ..Limits::default()
+    };
+    let (report, good) = beside_good("looper", l.clone(), "{}").await;
     assert_trap(&report, TrapKind::OutOfFuel);
-    assert!(report.fuel >= limits().fuel - 1_000_000, "fuel {}", report.fuel);
+    assert!(report.fuel >= l.fuel - 1_000_000, "fuel {}", report.fuel);
     assert!(good >= 1, "the neighbour completed {good} runs");
 }
 
@@ -87,7 +100,10 @@ async fn a_loop_without_fuel_limit_hits_the_deadline() {
 async fn a_sleep_past_the_deadline_is_a_deadline_trap_and_costs_no_fuel() {
     let (report, good) = beside_good("sleeper", limits(), "{}").await;
     assert_trap(&report, TrapKind::Deadline);
-    assert!(report.wall < Duration::from_secs(60), "the host waited the whole sleep");
+    assert!(
+        report.wall < Duration::from_secs(60),
+        "the host waited the whole sleep"
+    );
     assert!(good >= 1);
 }
 
@@ -138,7 +154,9 @@ fn a_socket_importing_component_is_rejected_at_load() {
     let engine = engine();
     let bytes = std::fs::read(guest_path("sockets")).unwrap();
     match LoadedPlugin::load(&engine, &bytes) {
-        Err(LoadError::ForbiddenImport(name)) => assert!(name.starts_with("wasi:sockets/"), "{name}"),
+        Err(LoadError::ForbiddenImport(name)) => {
+            assert!(name.starts_with("wasi:sockets/"), "{name}")
+        }
         other => panic!("expected a forbidden import, got {other:?}"),
     }
 }
@@ -148,7 +166,11 @@ async fn log_and_stdout_floods_are_capped_and_the_run_succeeds() {
     let engine = engine();
     let p = load_guest(&engine, "spammer");
     let report = run_once(&engine, &p, &Limits::default(), "{}").await;
-    assert!(matches!(report.outcome, Outcome::Ok { .. }), "{:?}", report.outcome);
+    assert!(
+        matches!(report.outcome, Outcome::Ok { .. }),
+        "{:?}",
+        report.outcome
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,12 +178,26 @@ async fn a_good_run_reports_fuel_wall_time_and_keeps_state() {
     let engine = engine();
     let p = load_guest(&engine, "good");
     let env = env_with_fake("t");
-    let first = reconcile(&engine, &p, env.clone(), &Limits::default(), ctx(&env, 1, "{}")).await;
-    let second = reconcile(&engine, &p, env.clone(), &Limits::default(), ctx(&env, 2, "{}")).await;
+    let first = reconcile(
+        &engine,
+        &p,
+        env.clone(),
+        &Limits::default(),
+        ctx(&env, 1, "{}"),
+    )
+    .await;
+    let second = reconcile(
+        &engine,
+        &p,
+        env.clone(),
+        &Limits::default(),
+        ctx(&env, 2, "{}"),
+    )
+    .await;
     match (&first.outcome, &second.outcome) {
         (Outcome::Ok { summary: a, .. }, Outcome::Ok { summary: b, .. }) => {
-            assert_eq!(a, "run 1, health Green");
-            assert_eq!(b, "run 2, health Green");
+            assert_eq!(a, "run 1, health HealthStatus::Green");
+            assert_eq!(b, "run 2, health HealthStatus::Green");
         }
         other => panic!("{other:?}"),
     }

@@ -25,13 +25,21 @@ impl Host for HostState {
     async fn indices(&mut self, cluster: String, pattern: String) -> R<Vec<IndexRow>> {
         let api = api!(self, cluster, &pattern);
         let span = self.call_span("indices", &cluster);
-        Ok(api.indices(&pattern).instrument(span).await.map_err(Into::into))
+        Ok(api
+            .indices(&pattern)
+            .instrument(span)
+            .await
+            .map_err(Into::into))
     }
 
     async fn thread_pools(&mut self, cluster: String) -> R<Vec<ThreadPool>> {
         let api = api!(self, cluster,);
         let span = self.call_span("thread_pools", &cluster);
-        Ok(api.thread_pools().instrument(span).await.map_err(Into::into))
+        Ok(api
+            .thread_pools()
+            .instrument(span)
+            .await
+            .map_err(Into::into))
     }
 
     async fn nodes(&mut self, cluster: String) -> R<Vec<NodeInfo>> {
@@ -43,7 +51,11 @@ impl Host for HostState {
     async fn aliases(&mut self, cluster: String, pattern: String) -> R<Vec<AliasEntry>> {
         let api = api!(self, cluster, &pattern);
         let span = self.call_span("aliases", &cluster);
-        Ok(api.aliases(&pattern).instrument(span).await.map_err(Into::into))
+        Ok(api
+            .aliases(&pattern)
+            .instrument(span)
+            .await
+            .map_err(Into::into))
     }
 
     async fn get_settings(&mut self, cluster: String, index: String) -> R<String> {
@@ -57,7 +69,11 @@ impl Host for HostState {
         let api = api!(self, cluster, &index);
         let body = try_wit!(self.json_arg("settings", &settings));
         let span = self.call_span("put_settings", &cluster);
-        Ok(api.put_settings(&index, &body).instrument(span).await.map_err(Into::into))
+        Ok(api
+            .put_settings(&index, &body)
+            .instrument(span)
+            .await
+            .map_err(Into::into))
     }
 
     async fn allocation_explain(
@@ -69,7 +85,10 @@ impl Host for HostState {
     ) -> R<AllocationExplanation> {
         let api = api!(self, cluster, &index);
         let span = self.call_span("allocation_explain", &cluster);
-        let r = api.allocation_explain(&index, shard, primary).instrument(span).await;
+        let r = api
+            .allocation_explain(&index, shard, primary)
+            .instrument(span)
+            .await;
         Ok(r.map_err(Into::into))
     }
 
@@ -86,7 +105,10 @@ impl Host for HostState {
             None => None,
         };
         let span = self.call_span("rollover", &cluster);
-        let r = api.rollover(&alias, conditions.as_ref(), dry_run).instrument(span).await;
+        let r = api
+            .rollover(&alias, conditions.as_ref(), dry_run)
+            .instrument(span)
+            .await;
         Ok(r.map_err(Into::into))
     }
 
@@ -101,7 +123,11 @@ impl Host for HostState {
         try_wit!(self.check_arg("alias actions", size));
         let api = api!(self, cluster,);
         let span = self.call_span("update_aliases", &cluster);
-        Ok(api.update_aliases(&actions).instrument(span).await.map_err(Into::into))
+        Ok(api
+            .update_aliases(&actions)
+            .instrument(span)
+            .await
+            .map_err(Into::into))
     }
 
     async fn request(
@@ -121,7 +147,10 @@ impl Host for HostState {
             .into()));
         }
         let span = self.call_span("request", &cluster);
-        let r = api.raw(&method, &path, body.as_deref()).instrument(span).await;
+        let r = api
+            .raw(&method, &path, body.as_deref())
+            .instrument(span)
+            .await;
         Ok(r.map_err(Into::into))
     }
 }

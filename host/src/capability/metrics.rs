@@ -25,24 +25,44 @@ impl HostState {
             debug!(tenant = %self.env.tenant, plugin = %self.env.plugin, metric = %name.chars().take(64).collect::<String>(), "dropped an invalid plugin metric");
             return;
         }
-        self.env
-            .metrics
-            .record(&self.env.tenant, &self.env.plugin, kind, name, value, labels);
+        self.env.metrics.record(
+            &self.env.tenant,
+            &self.env.plugin,
+            kind,
+            name,
+            value,
+            labels,
+        );
     }
 }
 
 impl Host for HostState {
-    async fn counter(&mut self, name: String, value: u64, labels: Vec<(String, String)>) -> wasmtime::Result<()> {
+    async fn counter(
+        &mut self,
+        name: String,
+        value: u64,
+        labels: Vec<(String, String)>,
+    ) -> wasmtime::Result<()> {
         self.record_metric(MetricKind::Counter, &name, value as f64, &labels);
         Ok(())
     }
 
-    async fn gauge(&mut self, name: String, value: f64, labels: Vec<(String, String)>) -> wasmtime::Result<()> {
+    async fn gauge(
+        &mut self,
+        name: String,
+        value: f64,
+        labels: Vec<(String, String)>,
+    ) -> wasmtime::Result<()> {
         self.record_metric(MetricKind::Gauge, &name, value, &labels);
         Ok(())
     }
 
-    async fn histogram(&mut self, name: String, value: f64, labels: Vec<(String, String)>) -> wasmtime::Result<()> {
+    async fn histogram(
+        &mut self,
+        name: String,
+        value: f64,
+        labels: Vec<(String, String)>,
+    ) -> wasmtime::Result<()> {
         self.record_metric(MetricKind::Histogram, &name, value, &labels);
         Ok(())
     }

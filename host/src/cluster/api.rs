@@ -79,8 +79,11 @@ pub trait ClusterApi: Send + Sync {
         include_state: Option<&str>,
     ) -> Result<StatusResponse, ApiError>;
     /// `POST _plugins/_ism/retry/<pattern>`.
-    async fn ism_retry(&self, pattern: &str, state: Option<&str>)
-        -> Result<StatusResponse, ApiError>;
+    async fn ism_retry(
+        &self,
+        pattern: &str,
+        state: Option<&str>,
+    ) -> Result<StatusResponse, ApiError>;
     /// `GET _plugins/_ism/policies/<id>`.
     async fn get_policy(&self, policy_id: &str) -> Result<PolicyDoc, ApiError>;
     /// `PUT _plugins/_ism/policies/<id>[?if_seq_no&if_primary_term]`; `body` is the `policy`
@@ -110,8 +113,11 @@ pub trait ClusterApi: Send + Sync {
     /// `POST _plugins/_replication/<follower>/_stop`.
     async fn ccr_stop(&self, follower_index: &str) -> Result<(), ApiError>;
     /// `PUT _plugins/_replication/<follower>/_update`.
-    async fn ccr_update_settings(&self, follower_index: &str, settings: &Value)
-        -> Result<(), ApiError>;
+    async fn ccr_update_settings(
+        &self,
+        follower_index: &str,
+        settings: &Value,
+    ) -> Result<(), ApiError>;
     /// `GET _plugins/_replication/<follower>/_status`.
     async fn ccr_status(&self, follower_index: &str) -> Result<ReplicationStatus, ApiError>;
     /// `GET _plugins/_replication/follower_stats`.

@@ -19,6 +19,9 @@ pub struct EngineConfig {
     pub max_wasm_stack: usize,
     /// Compile with all cores; off leaves a core for the scheduler during big compiles.
     pub parallel_compilation: bool,
+    /// Where compiled code is cached, keyed by content hash, wasmtime version and engine
+    /// settings, so a restart does not compile again. Only the host writes there.
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for EngineConfig {
@@ -26,6 +29,7 @@ impl Default for EngineConfig {
         Self {
             max_wasm_stack: 1 << 20,
             parallel_compilation: true,
+            cache_dir: None,
         }
     }
 }
@@ -49,6 +53,12 @@ impl Engine {
             .max_wasm_stack(cfg.max_wasm_stack)
             .async_stack_size(cfg.max_wasm_stack + (1 << 20))
             .parallel_compilation(cfg.parallel_compilation);
+        if let Some(dir) = &cfg.cache_dir {
+            std::fs::create_dir_all(dir)?;
+            let mut cache = wasmtime::CacheConfig::new();
+            cache.with_directory(dir);
+            c.cache(Some(wasmtime::Cache::new(cache)?));
+        }
         let inner = wasmtime::Engine::new(&c)?;
         let mut linker = Linker::<HostState>::new(&inner);
         // Python and JS guests import wasi:cli/io/clocks/random/filesystem; the context behind

@@ -9,15 +9,18 @@ mod limits;
 mod outcome;
 mod plugin;
 mod run;
+mod state_file;
 mod stdio;
 mod store;
 
 pub use engine::{Engine, EngineConfig};
 pub use env::{
-    Clock, MemoryState, MetricKind, MetricsSink, NoMetrics, ReasonCell, RunEnv, StateStore, SystemClock,
+    Clock, MemoryState, MetricKind, MetricsSink, NoMetrics, ReasonCell, RunEnv, StateStore,
+    SystemClock,
 };
 pub use limits::Limits;
 pub use outcome::{Outcome, RunReport, TrapKind};
-pub use plugin::{LoadError, LoadedPlugin};
+pub use plugin::{content_version, LoadError, LoadedPlugin};
 pub use run::{describe, reconcile};
+pub use state_file::FileState;
 pub use store::HostState;

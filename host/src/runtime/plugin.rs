@@ -110,7 +110,7 @@ fn check_imports(engine: &Engine, component: &Component) -> Result<Vec<String>, 
     let ty = component.component_type();
     let mut names = Vec::new();
     for (name, item) in ty.imports(engine.wasmtime()) {
-        if !matches!(item, ComponentItem::ComponentInstance(_)) {
+        if !matches!(item.ty, ComponentItem::ComponentInstance(_)) {
             return Err(LoadError::ForbiddenImport(name.to_string()));
         }
         if !ALLOWED_IMPORT_PREFIXES.iter().any(|p| name.starts_with(p)) {
@@ -136,7 +136,10 @@ mod tests {
 
     #[test]
     fn headers_are_told_apart() {
-        assert!(matches!(check_header(b"hello world"), Err(LoadError::NotWasm)));
+        assert!(matches!(
+            check_header(b"hello world"),
+            Err(LoadError::NotWasm)
+        ));
         assert!(matches!(
             check_header(b"\0asm\x01\0\0\0"),
             Err(LoadError::CoreModule)

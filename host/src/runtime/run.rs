@@ -125,14 +125,18 @@ pub async fn describe(
     limits: &Limits,
 ) -> Result<PluginInfo, (TrapKind, String)> {
     let env = RunEnv::isolated("-", "describe");
-    let mut store = new_store(engine, env, limits).map_err(|e| (TrapKind::HostError, format!("{e:#}")))?;
+    let mut store =
+        new_store(engine, env, limits).map_err(|e| (TrapKind::HostError, format!("{e:#}")))?;
     let call = async {
         let instance = plugin.pre.instantiate_async(&mut store).await?;
         instance.call_describe(&mut store).await
     };
     let result = tokio::time::timeout(limits.deadline + HOST_WAIT_SLACK, call).await;
     let out = match result {
-        Err(_) => Err((TrapKind::Deadline, "describe() exceeded its deadline".to_string())),
+        Err(_) => Err((
+            TrapKind::Deadline,
+            "describe() exceeded its deadline".to_string(),
+        )),
         Ok(Ok(info)) => Ok(info),
         Ok(Err(e)) => Err(trap_of(&store, &e)),
     };

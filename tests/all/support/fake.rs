@@ -57,10 +57,20 @@ impl ClusterApi for FakeCluster {
     async fn put_settings(&self, _: &str, _: &Value) -> Result<(), ApiError> {
         self.nope()
     }
-    async fn allocation_explain(&self, _: &str, _: u32, _: bool) -> Result<AllocationExplanation, ApiError> {
+    async fn allocation_explain(
+        &self,
+        _: &str,
+        _: u32,
+        _: bool,
+    ) -> Result<AllocationExplanation, ApiError> {
         self.nope()
     }
-    async fn rollover(&self, _: &str, _: Option<&Value>, _: bool) -> Result<RolloverResult, ApiError> {
+    async fn rollover(
+        &self,
+        _: &str,
+        _: Option<&Value>,
+        _: bool,
+    ) -> Result<RolloverResult, ApiError> {
         self.nope()
     }
     async fn update_aliases(&self, _: &[AliasAction]) -> Result<(), ApiError> {
@@ -84,7 +94,13 @@ impl ClusterApi for FakeCluster {
     async fn ism_remove(&self, _: &str) -> Result<StatusResponse, ApiError> {
         self.nope()
     }
-    async fn ism_change_policy(&self, _: &str, _: &str, _: Option<&str>, _: Option<&str>) -> Result<StatusResponse, ApiError> {
+    async fn ism_change_policy(
+        &self,
+        _: &str,
+        _: &str,
+        _: Option<&str>,
+        _: Option<&str>,
+    ) -> Result<StatusResponse, ApiError> {
         self.nope()
     }
     async fn ism_retry(&self, _: &str, _: Option<&str>) -> Result<StatusResponse, ApiError> {
@@ -93,13 +109,24 @@ impl ClusterApi for FakeCluster {
     async fn get_policy(&self, _: &str) -> Result<PolicyDoc, ApiError> {
         self.nope()
     }
-    async fn put_policy(&self, _: &str, _: &Value, _: Option<(i64, i64)>) -> Result<PolicyDoc, ApiError> {
+    async fn put_policy(
+        &self,
+        _: &str,
+        _: &Value,
+        _: Option<(i64, i64)>,
+    ) -> Result<PolicyDoc, ApiError> {
         self.nope()
     }
     async fn delete_policy(&self, _: &str) -> Result<(), ApiError> {
         self.nope()
     }
-    async fn ccr_start(&self, _: &str, _: &str, _: &str, _: Option<&Value>) -> Result<(), ApiError> {
+    async fn ccr_start(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: Option<&Value>,
+    ) -> Result<(), ApiError> {
         self.nope()
     }
     async fn ccr_pause(&self, _: &str) -> Result<(), ApiError> {

@@ -19,4 +19,4 @@ impl common::Guest for BigArg {
     }
 }
 
-common::export!(BigArg with_types_in common);
+common::export!(BigArg with_types_in common::bindings);

@@ -19,4 +19,4 @@ impl common::Guest for Bomb {
     }
 }
 
-common::export!(Bomb with_types_in common);
+common::export!(Bomb with_types_in common::bindings);

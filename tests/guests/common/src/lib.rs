@@ -1,15 +1,23 @@
 //! Bindings shared by the test guests, and small helpers.
 #![allow(unsafe_code)]
 
-wit_bindgen::generate!({
-    world: "plugin",
-    path: "../../../wit",
-    pub_export_macro: true,
-    export_macro_name: "export",
-});
+// Inside a module: the exported world functions' macro is `#[macro_export]`ed to the crate
+// root, where a root-level `generate!` would also `use` it under the same name.
+#[doc(hidden)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        world: "plugin",
+        path: "../../../wit",
+        pub_export_macro: true,
+        default_bindings_module: "common::bindings",
+    });
+}
+
+pub use bindings::export;
+pub use bindings::lifeguard;
+pub use bindings::{Action, Context, Guest, PluginInfo, ReconcileError};
 
 pub use lifeguard::plugin::{ccr, clock, cluster, ism, log, metrics, state, types};
-pub use types::{Action, Context, PluginInfo, ReconcileError};
 
 /// A `plugin-info` with no capabilities.
 pub fn info(name: &str) -> PluginInfo {

@@ -17,4 +17,4 @@ impl common::Guest for DescribeLoop {
     }
 }
 
-common::export!(DescribeLoop with_types_in common);
+common::export!(DescribeLoop with_types_in common::bindings);

@@ -13,4 +13,4 @@ impl common::Guest for DescribePanic {
     }
 }
 
-common::export!(DescribePanic with_types_in common);
+common::export!(DescribePanic with_types_in common::bindings);

@@ -11,7 +11,8 @@ impl common::Guest for Good {
 
     fn reconcile(ctx: Context) -> Result<Action, ReconcileError> {
         let runs: u64 = state::get("runs").and_then(|v| v.parse().ok()).unwrap_or(0) + 1;
-        state::set("runs", &runs.to_string()).map_err(|e| ReconcileError::Transient(format!("{e:?}")))?;
+        state::set("runs", &runs.to_string())
+            .map_err(|e| ReconcileError::Transient(format!("{e:?}")))?;
         let health = match ctx.clusters.first() {
             Some(c) => match cluster::health(c) {
                 Ok(h) => format!("{:?}", h.status),
@@ -19,12 +20,11 @@ impl common::Guest for Good {
             },
             None => "no cluster".into(),
         };
-        if let Some(ms) = ctx
-            .config
-            .split("\"sleep_ms\":")
-            .nth(1)
-            .and_then(|r| r.trim_matches(|c: char| !c.is_ascii_digit()).parse::<u64>().ok())
-        {
+        if let Some(ms) = ctx.config.split("\"sleep_ms\":").nth(1).and_then(|r| {
+            r.trim_matches(|c: char| !c.is_ascii_digit())
+                .parse::<u64>()
+                .ok()
+        }) {
             clock::sleep(ms);
         }
         metrics::gauge("runs", runs as f64, &[]);
@@ -32,4 +32,4 @@ impl common::Guest for Good {
     }
 }
 
-common::export!(Good with_types_in common);
+common::export!(Good with_types_in common::bindings);

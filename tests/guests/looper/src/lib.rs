@@ -23,4 +23,4 @@ impl common::Guest for Looper {
     }
 }
 
-common::export!(Looper with_types_in common);
+common::export!(Looper with_types_in common::bindings);

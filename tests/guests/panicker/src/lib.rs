@@ -15,4 +15,4 @@ impl common::Guest for Panicker {
     }
 }
 
-common::export!(Panicker with_types_in common);
+common::export!(Panicker with_types_in common::bindings);

@@ -14,4 +14,4 @@ impl common::Guest for Sleeper {
     }
 }
 
-common::export!(Sleeper with_types_in common);
+common::export!(Sleeper with_types_in common::bindings);

@@ -16,4 +16,4 @@ impl common::Guest for Sockets {
     }
 }
 
-common::export!(Sockets with_types_in common);
+common::export!(Sockets with_types_in common::bindings);

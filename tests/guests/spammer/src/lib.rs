@@ -20,4 +20,4 @@ impl common::Guest for Spammer {
     }
 }
 
-common::export!(Spammer with_types_in common);
+common::export!(Spammer with_types_in common::bindings);

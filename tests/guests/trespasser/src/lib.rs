@@ -26,8 +26,14 @@ impl common::Guest for Trespasser {
             Err(types::Error::Denied(_)) => denied += 1,
             other_result => other.push(format!("{name}: {other_result:?}")),
         };
-        tally("put_settings", cluster::put_settings(&c, &t, "{\"index.number_of_replicas\":0}"));
-        tally("rollover", cluster::rollover(&c, &t, None, false).map(|_| ()));
+        tally(
+            "put_settings",
+            cluster::put_settings(&c, &t, "{\"index.number_of_replicas\":0}"),
+        );
+        tally(
+            "rollover",
+            cluster::rollover(&c, &t, None, false).map(|_| ()),
+        );
         tally(
             "update_aliases",
             cluster::update_aliases(
@@ -39,14 +45,29 @@ impl common::Guest for Trespasser {
                 })],
             ),
         );
-        tally("request", cluster::request(&c, "DELETE", &format!("/{t}"), None).map(|_| ()));
+        tally(
+            "request",
+            cluster::request(&c, "DELETE", &format!("/{t}"), None).map(|_| ()),
+        );
         tally("ism_add", ism::add(&c, &t, "p").map(|_| ()));
         tally("ism_remove", ism::remove(&c, &t).map(|_| ()));
-        tally("ism_change_policy", ism::change_policy(&c, &t, "p", None, None).map(|_| ()));
+        tally(
+            "ism_change_policy",
+            ism::change_policy(&c, &t, "p", None, None).map(|_| ()),
+        );
         tally("ism_retry", ism::retry(&c, &t, None).map(|_| ()));
-        tally("put_policy", ism::put_policy(&c, &format!("{t}-policy"), "{}", None).map(|_| ()));
-        tally("delete_policy", ism::delete_policy(&c, &format!("{t}-policy")));
-        tally("ensure_policy", ism::ensure_policy(&c, &format!("{t}-policy"), "{}").map(|_| ()));
+        tally(
+            "put_policy",
+            ism::put_policy(&c, &format!("{t}-policy"), "{}", None).map(|_| ()),
+        );
+        tally(
+            "delete_policy",
+            ism::delete_policy(&c, &format!("{t}-policy")),
+        );
+        tally(
+            "ensure_policy",
+            ism::ensure_policy(&c, &format!("{t}-policy"), "{}").map(|_| ()),
+        );
         tally("attach", ism::attach(&c, &t, "p").map(|_| ()));
         tally("ccr_start", ccr::start(&c, &t, "leader", &t, None));
         tally("ccr_pause", ccr::pause(&c, &t));
@@ -56,9 +77,12 @@ impl common::Guest for Trespasser {
         if other.is_empty() {
             ok(format!("denied {denied}"))
         } else {
-            Err(ReconcileError::Terminal(format!("denied {denied}; not denied: {}", other.join("; "))))
+            Err(ReconcileError::Terminal(format!(
+                "denied {denied}; not denied: {}",
+                other.join("; ")
+            )))
         }
     }
 }
 
-common::export!(Trespasser with_types_in common);
+common::export!(Trespasser with_types_in common::bindings);

@@ -1,0 +1,134 @@
+// Smoke-test built components without the Rust host: `jco transpile` each .wasm to JS, link its
+// `lifeguard:plugin/*` imports to fake-host.mjs, and run a short scenario through the real WIT
+// boundary (BigInt u64s, option/undefined, result errors). Run by plugins/js/smoke.sh.
+//
+//   node smoke.mjs <dir with the .wasm files> <work dir>
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import assert from 'node:assert/strict';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fakeHost = join(here, 'fake-host.mjs');
+const { world, explainEntry } = await import(pathToFileURL(fakeHost).href);
+const [wasmDir, workDir] = process.argv.slice(2).map((p) => resolve(p));
+const jco = resolve('node_modules/.bin/jco');
+
+async function load(file) {
+  const out = join(workDir, file.replace(/\.wasm$/, ''));
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const r = spawnSync(jco, ['transpile', join(wasmDir, file), '-o', out, '--name', 'plugin', '--map', `lifeguard:plugin/*=${fakeHost}#*`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`jco transpile ${file} failed:\n${r.stderr}`);
+  return import(pathToFileURL(join(out, 'plugin.js')).href);
+}
+
+const GB = 1024 ** 3;
+const H = 3_600_000n;
+const ctx = (tick, nowMs, config, extra = {}) => ({ tenant: 'acme', plugin: 'p', tick: BigInt(tick), nowMs, dryRun: false, clusters: ['prod'], config: JSON.stringify(config), ...extra });
+const err = (f) => { try { f(); } catch (e) { return e.payload ?? e; } return null; };
+const mutations = () => world.calls.filter(([n]) => /^ism\.(ensurePolicy|attach|syncManaged|retry)$/.test(n));
+const TEMPLATE = {
+  default_state: 'hot',
+  states: [
+    { name: 'hot', actions: [{ rollover: { min_index_age: '1d' } }], transitions: [{ state_name: 'delete', conditions: { min_index_age: '30d' } }] },
+    { name: 'delete', actions: [{ delete: {} }], transitions: [] },
+  ],
+};
+
+async function rolloverTuner(file) {
+  const p = await load(file);
+  const info = p.describe();
+  assert.equal(info.name, 'rollover-tuner');
+  world.reset();
+  world.aliasRows = [{ alias: 'logs', index: 'logs-000001', isWriteIndex: true }];
+  world.indexRows = { 'logs-000001': { docs: 0, bytes: 0, primaries: 1, replicas: 1 } };
+  world.explain = {
+    'logs-000000': explainEntry('logs-000000', { policyId: 'logs-policy', policySeqNo: 1n }),
+    'logs-000001': explainEntry('logs-000001', { policyId: 'logs-policy', policySeqNo: 1n }),
+  };
+  const cfg = { aliases: ['logs'], policy_id: 'logs-policy', policy: TEMPLATE, ewma_alpha: 1 };
+  const s1 = p.reconcile(ctx(1, 0n, cfg));
+  assert.equal(s1.summary, 'rollover-tuner: no threshold change; measuring logs');
+  assert.equal(s1.requeueAfterMs, undefined);
+  world.indexRows['logs-000001'].bytes += GB;
+  assert.equal(p.reconcile(ctx(2, H, cfg)).summary, 'rollover-tuner: applied logs-policy min_index_age 1584m (first setting)');
+  world.indexRows['logs-000001'].bytes += 3 * GB;
+  const s3 = p.reconcile(ctx(3, 2n * H, cfg)).summary;
+  assert.equal(s3, 'rollover-tuner: applied logs-policy min_index_age 528m (was 1584m); synced 2');
+  assert.deepEqual(mutations().map(([n, a]) => `${n} ${a[1]}`), ['ism.ensurePolicy logs-policy', 'ism.ensurePolicy logs-policy', 'ism.syncManaged logs-policy']);
+  for (const [n, , reason] of mutations()) assert.match(reason ?? '', /^rollover-tuner: /, n);
+  const rollover = JSON.parse(world.policies['logs-policy'].body).states[0].actions[0].rollover;
+  assert.deepEqual(rollover, { min_index_age: '528m', min_primary_shard_size: '30gb' });
+  assert.equal(world.metrics['rollover_tuner_threshold_changes[["policy","logs-policy"]]'], 2n);
+
+  assert.equal(err(() => p.reconcile(ctx(4, 3n * H, { aliases: [] }))).tag, 'terminal');
+  world.fail['cluster.aliases'] = { tag: 'throttled', val: 'budget spent' };
+  assert.deepEqual(err(() => p.reconcile(ctx(5, 4n * H, cfg))), { tag: 'transient', val: 'aliases logs: throttled: budget spent' });
+  return [info, [s1.summary, s3]];
+}
+
+async function ismDoctor(file) {
+  const p = await load(file);
+  const info = p.describe();
+  assert.equal(info.name, 'ism-doctor');
+  world.reset();
+  const ALIAS = 'index.plugins.index_state_management.rollover_alias';
+  world.policies.hot = { seqNo: 4n, body: '{"old":true}' };
+  world.explain = {
+    'logs-000001': explainEntry('logs-000001', {
+      policyId: 'hot', policySeqNo: 4n, rolledOver: true, state: { name: 'warm', startTimeMs: 0n },
+      action: { name: 'allocation', startTimeMs: 0n, index: 0, failed: true, consumedRetries: 3, lastRetryTimeMs: 0n },
+      infoMessage: 'Failed to allocate', infoCause: 'process_cluster_event_timeout_exception',
+    }),
+    'logs-000002': explainEntry('logs-000002', { policyId: 'hot', policySeqNo: 4n, state: { name: 'hot', startTimeMs: undefined } }),
+    'logs-000003': explainEntry('logs-000003'),
+    'logs-bad': explainEntry('logs-bad'),
+  };
+  world.settings = { 'logs-000002': { [ALIAS]: 'logs' }, 'logs-000003': { [ALIAS]: 'logs' }, 'logs-bad': {} };
+  world.aliasRows = [
+    { alias: 'logs', index: 'logs-000001', isWriteIndex: false },
+    { alias: 'logs', index: 'logs-000002', isWriteIndex: true },
+    { alias: 'logs', index: 'logs-000003', isWriteIndex: false },
+  ];
+  const cfg = { index_pattern: 'logs-*', default_policy: 'hot', policies: { hot: TEMPLATE, archive: { default_state: 'a', states: [{ name: 'a', actions: [], transitions: [] }] } }, max_retries: 2 };
+  const s = p.reconcile(ctx(1, 1000n, cfg)).summary;
+  assert.equal(s, 'ism-doctor: policies 1 created, 1 updated, 0 unchanged; attached 1; synced 2; retried 1; pre-flight problems 2');
+  assert.deepEqual(mutations().map(([n, a]) => `${n} ${a[1]}`), [
+    'ism.ensurePolicy archive', 'ism.ensurePolicy hot', 'ism.attach logs-000003', 'ism.syncManaged hot', 'ism.retry logs-000001',
+  ]);
+  for (const [n, , reason] of mutations()) assert.match(reason ?? '', /^ism-doctor: /, n);
+  assert.equal(JSON.parse(world.state.get('retries'))['logs-000001'].n, 1);
+  assert.equal(world.metrics['ism_doctor_preflight_problems[["problem","bad_index_name"]]'], 1);
+  assert.ok(world.logs.some(([l, m]) => l === 'warn' && m.startsWith('pre-flight: missing_rollover_alias on logs-bad')));
+
+  assert.equal(err(() => p.reconcile(ctx(2, 2000n, { cluster: 'nope', index_pattern: 'x' }))).tag, 'terminal');
+  world.fail['ism.explain'] = { tag: 'unavailable', val: 'connection refused' };
+  assert.deepEqual(err(() => p.reconcile(ctx(3, 3000n, cfg))), { tag: 'transient', val: 'explain logs-*: unavailable: connection refused' });
+  // Input that makes Python's decoder raise something other than JSONDecodeError.
+  world.fail = {};
+  const e = err(() => p.reconcile({ ...ctx(4, 4000n, {}), config: `{"index_pattern": "x", "max_retries": ${'1'.repeat(5000)}}` }));
+  assert.equal(e.tag, 'terminal', String(e));
+  assert.match(e.val, /^invalid config: config is not valid JSON: Exceeds the limit/);
+  return [info, [s, `${e.tag}: ${e.val}`]];
+}
+
+let failed = 0;
+for (const [file, run] of [['rollover-tuner-js.wasm', rolloverTuner], ['ism-doctor-py.wasm', ismDoctor]]) {
+  if (!existsSync(join(wasmDir, file))) {
+    console.log(`smoke: ${file}: not built, skipped`);
+    continue;
+  }
+  const t0 = Date.now();
+  try {
+    const [info, summaries] = await run(file);
+    console.log(`smoke: ${file}: ok (${Date.now() - t0} ms) ${info.name} ${info.version} [${info.capabilities.join(', ')}]`);
+    for (const s of summaries) console.log(`  ${s}`);
+  } catch (e) {
+    failed += 1;
+    console.log(`smoke: ${file}: FAILED\n${e.stack ?? e}`);
+    if (world.logs.length) console.log(world.logs.map(([l, m]) => `  [${l}] ${m}`).join('\n'));
+  }
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,1 @@
+"""ism-doctor: the decision logic (`logic`) and one reconcile pass over a host port (`runner`)."""
