@@ -203,10 +203,15 @@ impl FileAudit {
                 file.sync_data().map_err(io)?;
             }
         }
+        let recent = Ring::new(keep_recent);
+        // The status page shows the latest lines from before a restart too.
+        for line in tail_lines(&mut file, len).map_err(io)? {
+            recent.push(line);
+        }
         Ok(Self {
             path,
             file: Arc::new(Mutex::new(file)),
-            recent: Ring::new(keep_recent),
+            recent,
             healthy: AtomicBool::new(true),
         })
     }
@@ -255,6 +260,25 @@ impl AuditSink for FileAudit {
     fn healthy(&self) -> bool {
         self.healthy.load(Ordering::Relaxed)
     }
+}
+
+/// How much of an existing log is read back at open for [`AuditSink::recent`].
+const TAIL_BYTES: u64 = 256 * 1024;
+
+/// The parseable lines in the last [`TAIL_BYTES`] of the file (the first, likely partial,
+/// line of the window is dropped unless the window starts at the beginning).
+fn tail_lines(file: &mut File, len: u64) -> std::io::Result<Vec<AuditLine>> {
+    let start = len.saturating_sub(TAIL_BYTES);
+    file.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::new();
+    file.take(TAIL_BYTES).read_to_end(&mut buf)?;
+    let mut parts = buf.split(|b| *b == b'\n');
+    if start > 0 {
+        parts.next();
+    }
+    Ok(parts
+        .filter_map(|p| serde_json::from_slice::<AuditLine>(p).ok())
+        .collect())
 }
 
 /// What [`read_audit_report`] found.
@@ -425,8 +449,10 @@ mod tests {
         assert_eq!(r.lines, vec![line(1), line(2)]);
         assert_eq!(read_audit(&path).unwrap(), vec![line(1), line(2)]);
 
-        // After restart, new lines don't glue onto the fragment.
+        // After restart, new lines don't glue onto the fragment, and the status page still
+        // has the lines from before.
         let a = FileAudit::open(&path, 10).unwrap();
+        assert_eq!(a.recent(10), vec![line(1), line(2)]);
         a.record(line(4)).await.unwrap();
         let r = read_audit_report(&path).unwrap();
         assert!(!r.torn_tail);

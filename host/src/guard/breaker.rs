@@ -243,11 +243,10 @@ impl Breaker {
     }
 
     fn health_verdict(&self, status: HealthStatus) -> Option<String> {
-        let bad = match (status, self.cfg.health_floor) {
-            (HealthStatus::Red, _) => true,
-            (HealthStatus::Yellow, HealthFloor::Yellow) => true,
-            _ => false,
-        };
+        let bad = matches!(
+            (status, self.cfg.health_floor),
+            (HealthStatus::Red, _) | (HealthStatus::Yellow, HealthFloor::Yellow)
+        );
         bad.then(|| format!("cluster health is {}", health_name(status)))
     }
 
