@@ -71,8 +71,11 @@ pub struct Snapshot {
     indices: Slot<Vec<IndexRow>>,
     aliases: Slot<Vec<AliasEntry>>,
     explain: Slot<Vec<ExplainEntry>>,
-    ccr: Mutex<HashMap<String, (Instant, Result<ReplicationStatus, ApiError>)>>,
+    ccr: Mutex<HashMap<String, Cached<ReplicationStatus>>>,
 }
+
+/// A read and when it was made.
+type Cached<T> = (Instant, Result<T, ApiError>);
 
 impl Snapshot {
     /// Cache `inner`'s reads for `ttl` (one tick).

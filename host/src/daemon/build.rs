@@ -154,7 +154,7 @@ pub(super) fn host(
         let windows = MaintenanceWindows::new(&c.guard.maintenance, &t.guard.maintenance)
             .map_err(|e| StartError::Build(format!("tenant [{}] maintenance: {e}", t.name)))?;
         if let Some(b) = &t.guard.budget {
-            budget_overrides.insert(t.name.clone(), b.clone());
+            budget_overrides.insert(t.name.clone(), *b);
         }
         let intervals = t
             .plugins
@@ -181,7 +181,7 @@ pub(super) fn host(
     let backups = Arc::new(PolicyBackups::new(audit.dir()));
     let registry = Registry::new(engine.clone(), config.plugin_dir());
     Ok(Host {
-        budgets: Arc::new(BudgetBook::new(c.guard.budget.clone(), budget_overrides)),
+        budgets: Arc::new(BudgetBook::new(c.guard.budget, budget_overrides)),
         config,
         options,
         engine,
