@@ -22,6 +22,8 @@ enum Command {
     Check(cli::check::CheckArgs),
     /// Run every tenant's plugins against the configured clusters until stopped.
     Run(cli::run::RunArgs),
+    /// Serve a simulated OpenSearch cluster (or a leader/follower pair) on loopback.
+    Sim(cli::sim::SimArgs),
 }
 
 fn init_logs(format: &str) {
@@ -44,6 +46,7 @@ async fn main() -> std::process::ExitCode {
     let result = match args.command {
         Command::Check(a) => cli::check::run(a).await,
         Command::Run(a) => cli::run::run(a).await,
+        Command::Sim(a) => cli::sim::run(a).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
