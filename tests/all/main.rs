@@ -3,6 +3,7 @@
 
 mod browser;
 mod check;
+mod daemon;
 mod sandbox;
 mod sim;
 mod support;

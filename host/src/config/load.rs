@@ -165,6 +165,8 @@ impl Validator<'_> {
     fn validate(&self, c: &Config) -> Result<Resolved, ConfigError> {
         let interval = self.duration("host.interval", &c.host.interval)?;
         let shutdown_grace = self.duration("host.shutdown_grace", &c.host.shutdown_grace)?;
+        let backoff_base = self.duration("host.backoff_base", &c.host.backoff_base)?;
+        let backoff_max = self.duration("host.backoff_max", &c.host.backoff_max)?;
         let deadline = self.duration("limits.deadline", &c.limits.deadline)?;
         let memory_bytes = self.size("limits.memory", &c.limits.memory)?;
         let max_arg_bytes = self.size("limits.max_arg", &c.limits.max_arg)?;
@@ -241,6 +243,8 @@ impl Validator<'_> {
         Ok(Resolved {
             interval,
             shutdown_grace,
+            backoff_base,
+            backoff_max,
             deadline,
             memory_bytes,
             max_arg_bytes,

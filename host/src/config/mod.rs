@@ -54,6 +54,10 @@ pub struct HostConfig {
     pub max_concurrent_runs: usize,
     /// Cap on concurrent runs per cluster.
     pub max_concurrent_per_cluster: usize,
+    /// First delay after a failed run; doubles per consecutive failure (with jitter).
+    pub backoff_base: Spanned<String>,
+    /// Longest backoff delay.
+    pub backoff_max: Spanned<String>,
 }
 
 impl Default for HostConfig {
@@ -69,6 +73,8 @@ impl Default for HostConfig {
             shutdown_grace: Spanned::new(0..0, "10s".into()),
             max_concurrent_runs: 64,
             max_concurrent_per_cluster: 16,
+            backoff_base: Spanned::new(0..0, "1s".into()),
+            backoff_max: Spanned::new(0..0, "5m".into()),
         }
     }
 }
@@ -161,6 +167,8 @@ fn empty_table() -> toml::Value {
 pub struct Resolved {
     pub interval: Duration,
     pub shutdown_grace: Duration,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
     pub deadline: Duration,
     pub memory_bytes: u64,
     pub max_arg_bytes: u64,

@@ -139,6 +139,15 @@ impl Host {
     }
 }
 
+/// The shortest interval of any job.
+fn shortest_interval(host: &Host) -> Duration {
+    host.tenants
+        .values()
+        .flat_map(|t| t.intervals.values().copied())
+        .min()
+        .unwrap_or(host.config.resolved.interval)
+}
+
 /// Build and start a host: load every configured plugin, start the scheduler, the tick
 /// task, the watcher and the telemetry listener.
 pub async fn start(config: Loaded, options: HostOptions) -> Result<HostHandle, StartError> {
@@ -174,7 +183,12 @@ pub async fn start(config: Loaded, options: HostOptions) -> Result<HostHandle, S
         .max_concurrent(host.config.config.host.max_concurrent_runs)
         .per_cluster_cap(host.config.config.host.max_concurrent_per_cluster)
         .default_interval(host.config.resolved.interval)
-        .quarantine_after(host.config.config.limits.quarantine_after);
+        .quarantine_after(host.config.config.limits.quarantine_after)
+        .backoff(
+            host.config.resolved.backoff_base,
+            host.config.resolved.backoff_max,
+        )
+        .min_requeue_after(shortest_interval(&host).min(Duration::from_secs(1)));
     if let Some(seed) = host.options.scheduler_seed {
         sched_cfg = sched_cfg.seed(seed);
     }

@@ -1,0 +1,64 @@
+//! Read requests per cluster per tick do not grow with the number of tenants: 100 tenants
+//! over 10k indices share one snapshot per tick.
+use std::time::Duration;
+
+use lifeguard::sim::Scenario;
+
+use crate::support::host::{rig, tenant};
+
+const TENANTS: usize = 100;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_hundred_tenants_share_one_snapshot_per_tick() {
+    let tenants: String = (0..TENANTS)
+        .map(|i| {
+            tenant(
+                &format!("t{i:02}"),
+                &format!("idx-00{i:02}*"),
+                "reader",
+                "reader.wasm",
+                "1s",
+                "{}",
+            )
+        })
+        .collect();
+    let rig = rig(&tenants, &[("reader", "reader.wasm")], "interval = \"1s\"").await;
+    let scenario = Scenario::parse(
+        r#"
+[[leader.indices]]
+name = "idx"
+count = 10000
+"#,
+    )
+    .unwrap();
+    rig.sim.load_scenario(&scenario).unwrap();
+    // Let the first round settle, then measure a window.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    rig.sim.clear_requests();
+    let sched = rig.host().scheduler.clone();
+    let runs_before: u64 = sched.status().await.unwrap().iter().map(|j| j.runs).sum();
+    let window = Duration::from_secs(4);
+    tokio::time::sleep(window).await;
+    let reads = rig
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" || r.method == "HEAD")
+        .count();
+    let st = sched.status().await.unwrap();
+    let runs: u64 = st.iter().map(|j| j.runs).sum::<u64>() - runs_before;
+    for j in &st {
+        assert_eq!(j.consecutive_failures, 0, "{j:?}");
+    }
+    // Every tenant ran about once a second; each run made 4 reads (5 requests with the
+    // thread-pool join) that would otherwise each reach the cluster.
+    assert!(runs >= TENANTS as u64 * 2, "only {runs} runs in the window");
+    let ticks = window.as_secs() + 1;
+    assert!(
+        reads as u64 <= 10 * ticks,
+        "{reads} read requests in {} ticks for {runs} runs",
+        ticks
+    );
+    rig.host.unwrap().shutdown(Duration::from_secs(5)).await;
+    rig.sim.shutdown().await;
+}
