@@ -111,24 +111,36 @@ pub fn refresh(w: &mut World, r: &Req, idx: Option<&str>) -> HResult {
     Ok(Resp::ok(json!({"_shards": shards_header(cl, &names)})))
 }
 
+/// The stats sections shared by `_stats` and `_nodes/stats` (every field the spec requires).
+pub fn sections(docs: u64, deleted: u64, bytes: u64, ops: u64) -> Value {
+    json!({
+        "docs": {"count": docs, "deleted": deleted},
+        "store": {"size_in_bytes": bytes, "reserved_in_bytes": 0},
+        "indexing": {"index_total": ops, "index_time_in_millis": ops / 10, "index_current": 0, "index_failed": 0,
+            "delete_total": 0, "delete_time_in_millis": 0, "delete_current": 0, "noop_update_total": 0,
+            "is_throttled": false, "throttle_time_in_millis": 0},
+        "get": {"total": 0, "time_in_millis": 0, "exists_total": 0, "exists_time_in_millis": 0, "missing_total": 0, "missing_time_in_millis": 0, "current": 0},
+        "search": {"open_contexts": 0, "query_total": 0, "query_time_in_millis": 0, "query_current": 0, "fetch_total": 0,
+            "fetch_time_in_millis": 0, "fetch_current": 0, "scroll_total": 0, "scroll_time_in_millis": 0, "scroll_current": 0,
+            "suggest_total": 0, "suggest_time_in_millis": 0, "suggest_current": 0},
+        "merges": {"current": 0, "current_docs": 0, "current_size_in_bytes": 0, "total": 0, "total_time_in_millis": 0, "total_docs": 0,
+            "total_size_in_bytes": 0, "total_stopped_time_in_millis": 0, "total_throttled_time_in_millis": 0,
+            "total_auto_throttle_in_bytes": 20971520},
+        "refresh": {"total": 1, "total_time_in_millis": 0, "external_total": 1, "external_total_time_in_millis": 0, "listeners": 0},
+        "flush": {"total": 0, "periodic": 0, "total_time_in_millis": 0},
+        "segments": {"count": u64::from(docs > 0), "memory_in_bytes": 0, "terms_memory_in_bytes": 0, "stored_fields_memory_in_bytes": 0,
+            "term_vectors_memory_in_bytes": 0, "norms_memory_in_bytes": 0, "points_memory_in_bytes": 0, "doc_values_memory_in_bytes": 0,
+            "index_writer_memory_in_bytes": 0, "version_map_memory_in_bytes": 0, "fixed_bit_set_memory_in_bytes": 0,
+            "max_unsafe_auto_id_timestamp": -1, "file_sizes": {}},
+        "translog": {"operations": 0, "size_in_bytes": 55, "uncommitted_operations": 0, "uncommitted_size_in_bytes": 55, "earliest_last_modified_age": 0},
+    })
+}
+
 fn stat_block(ix: &Index, now: i64, total: bool, metric: Option<&str>) -> Value {
     let copies = if total { ix.assigned_copies().max(1) as u64 / u64::from(ix.num_shards().max(1)).max(1) } else { 1 };
     let docs = ix.docs.count(now);
     let bytes = if total { ix.total_bytes(now) } else { ix.primary_bytes(now) };
-    let mut o = json!({
-        "docs": {"count": docs * copies, "deleted": ix.docs.deleted * copies},
-        "store": {"size_in_bytes": bytes, "reserved_in_bytes": 0},
-        "indexing": {"index_total": ix.docs.ops(now) * copies, "index_time_in_millis": ix.docs.ops(now) / 10, "index_current": 0,
-            "index_failed": 0, "delete_total": 0, "delete_time_in_millis": 0, "delete_current": 0, "noop_update_total": 0,
-            "is_throttled": false, "throttle_time_in_millis": 0},
-        "get": {"total": 0, "time_in_millis": 0, "exists_total": 0, "exists_time_in_millis": 0, "missing_total": 0, "missing_time_in_millis": 0, "current": 0},
-        "search": {"open_contexts": 0, "query_total": 0, "query_time_in_millis": 0, "query_current": 0, "fetch_total": 0, "fetch_time_in_millis": 0, "fetch_current": 0},
-        "merges": {"current": 0, "current_docs": 0, "current_size_in_bytes": 0, "total": 0, "total_time_in_millis": 0, "total_docs": 0, "total_size_in_bytes": 0},
-        "refresh": {"total": 1, "total_time_in_millis": 0, "listeners": 0},
-        "flush": {"total": 0, "periodic": 0, "total_time_in_millis": 0},
-        "segments": {"count": 1, "memory_in_bytes": 0},
-        "translog": {"operations": 0, "size_in_bytes": 55, "uncommitted_operations": 0, "uncommitted_size_in_bytes": 55},
-    });
+    let mut o = sections(docs * copies, ix.docs.deleted * copies, bytes, ix.docs.ops(now) * copies);
     if let (Some(m), Some(obj)) = (metric, o.as_object_mut()) {
         if m != "_all" {
             let keep: Vec<&str> = m.split(',').collect();
