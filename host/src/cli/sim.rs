@@ -28,12 +28,22 @@ pub struct SimArgs {
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let scenario = match &args.scenario {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading scenario {}", p.display()))?;
-            Some(Scenario::parse(&text).with_context(|| format!("parsing scenario {}", p.display()))?)
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading scenario {}", p.display()))?;
+            Some(
+                Scenario::parse(&text)
+                    .with_context(|| format!("parsing scenario {}", p.display()))?,
+            )
         }
         None => None,
     };
-    let mut opts = SimOptions { seed: args.seed, speed: args.speed, listen: args.listen, scenario, ..SimOptions::default() };
+    let mut opts = SimOptions {
+        seed: args.seed,
+        speed: args.speed,
+        listen: args.listen,
+        scenario,
+        ..SimOptions::default()
+    };
     if let Some(f) = args.follower_listen {
         opts.follower = true;
         opts.follower_listen = f;
@@ -43,8 +53,13 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     if let Some(f) = handle.follower_url() {
         println!("follower {f}");
     }
-    println!("control  {}/_sim/clock (see host/src/sim/README.md); Ctrl-C to stop", handle.leader_url());
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    println!(
+        "control  {}/_sim/clock (see host/src/sim/README.md); Ctrl-C to stop",
+        handle.leader_url()
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
     handle.shutdown().await;
     Ok(())
 }

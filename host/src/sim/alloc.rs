@@ -28,7 +28,11 @@ pub fn watermarks(cl: &Cluster) -> (f64, f64, f64) {
     (
         pct_setting(cl, "cluster.routing.allocation.disk.watermark.low", 85.0),
         pct_setting(cl, "cluster.routing.allocation.disk.watermark.high", 90.0),
-        pct_setting(cl, "cluster.routing.allocation.disk.watermark.flood_stage", 95.0),
+        pct_setting(
+            cl,
+            "cluster.routing.allocation.disk.watermark.flood_stage",
+            95.0,
+        ),
     )
 }
 
@@ -51,45 +55,70 @@ fn filters(ix: &Index, kind: &str) -> Vec<(String, String)> {
 }
 
 fn attr_matches(node: &Node, key: &str, values: &str) -> bool {
-    let Some(have) = node_attr(node, key) else { return false };
-    values.split(',').map(str::trim).any(|v| wildcard_match(v, &have))
+    let Some(have) = node_attr(node, key) else {
+        return false;
+    };
+    values
+        .split(',')
+        .map(str::trim)
+        .any(|v| wildcard_match(v, &have))
 }
 
 fn filter_string(f: &[(String, String)]) -> String {
-    f.iter().map(|(k, v)| format!("{k}:\"{v}\"")).collect::<Vec<_>>().join(",")
+    f.iter()
+        .map(|(k, v)| format!("{k}:\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The filter decider alone (also used by ISM's allocation `wait_for`).
 pub fn filter_decision(ix: &Index, node: &Node) -> Decision {
     let require = filters(ix, "require");
     if !require.is_empty() && !require.iter().all(|(k, v)| attr_matches(node, k, v)) {
-        return no("filter", format!(
-            "node does not match index setting [index.routing.allocation.require] filters [{}]",
-            filter_string(&require)
-        ));
+        return no(
+            "filter",
+            format!(
+                "node does not match index setting [index.routing.allocation.require] filters [{}]",
+                filter_string(&require)
+            ),
+        );
     }
     let include = filters(ix, "include");
     if !include.is_empty() && !include.iter().any(|(k, v)| attr_matches(node, k, v)) {
-        return no("filter", format!(
-            "node does not match index setting [index.routing.allocation.include] filters [{}]",
-            filter_string(&include)
-        ));
+        return no(
+            "filter",
+            format!(
+                "node does not match index setting [index.routing.allocation.include] filters [{}]",
+                filter_string(&include)
+            ),
+        );
     }
     let exclude = filters(ix, "exclude");
     if exclude.iter().any(|(k, v)| attr_matches(node, k, v)) {
-        return no("filter", format!(
-            "node matches index setting [index.routing.allocation.exclude] filters [{}]",
-            filter_string(&exclude)
-        ));
+        return no(
+            "filter",
+            format!(
+                "node matches index setting [index.routing.allocation.exclude] filters [{}]",
+                filter_string(&exclude)
+            ),
+        );
     }
     yes("filter", "node passes include/exclude/require filters")
 }
 
 fn no(decider: &'static str, explanation: String) -> Decision {
-    Decision { decider, yes: false, explanation }
+    Decision {
+        decider,
+        yes: false,
+        explanation,
+    }
 }
 fn yes(decider: &'static str, explanation: &str) -> Decision {
-    Decision { decider, yes: true, explanation: explanation.to_string() }
+    Decision {
+        decider,
+        yes: true,
+        explanation: explanation.to_string(),
+    }
 }
 
 /// Every decider for placing `copy` of `ix` on node `n`.
@@ -97,24 +126,39 @@ pub fn decide(cl: &Cluster, ix: &Index, copy: usize, n: usize, counts: &[usize])
     let node = &cl.nodes[n];
     let sc = &ix.shards[copy];
     let mut out = Vec::new();
-    if let Some(other) = ix.shards.iter().enumerate().find(|(i, s)| {
-        *i != copy && s.shard == sc.shard && s.node == Some(n)
-    }) {
+    if let Some(other) = ix
+        .shards
+        .iter()
+        .enumerate()
+        .find(|(i, s)| *i != copy && s.shard == sc.shard && s.node == Some(n))
+    {
         out.push(no("same_shard", format!(
             "a copy of this shard is already allocated to this node [[{}][{}], node[{}], [{}], s[STARTED], a[id={}]]",
             ix.name, sc.shard, node.id, if other.1.primary { "P" } else { "R" },
             super::util::make_uuid(super::util::hash_str(&ix.uuid), u64::from(sc.shard))
         )));
     } else {
-        out.push(yes("same_shard", "this node does not hold a copy of this shard"));
+        out.push(yes(
+            "same_shard",
+            "this node does not hold a copy of this shard",
+        ));
     }
     if !sc.primary
-        && !ix.shards.iter().any(|s| s.primary && s.shard == sc.shard && s.node.is_some())
+        && !ix
+            .shards
+            .iter()
+            .any(|s| s.primary && s.shard == sc.shard && s.node.is_some())
     {
-        out.push(no("replica_after_primary_active", "primary shard for this replica is not yet active".into()));
+        out.push(no(
+            "replica_after_primary_active",
+            "primary shard for this replica is not yet active".into(),
+        ));
     }
     out.push(filter_decision(ix, node));
-    if let Some(limit) = ix.setting("index.routing.allocation.total_shards_per_node").and_then(|v| v.parse::<i64>().ok()) {
+    if let Some(limit) = ix
+        .setting("index.routing.allocation.total_shards_per_node")
+        .and_then(|v| v.parse::<i64>().ok())
+    {
         let here = ix.shards.iter().filter(|s| s.node == Some(n)).count() as i64;
         if limit >= 0 && here >= limit {
             out.push(no("shards_limit", format!(
@@ -123,7 +167,11 @@ pub fn decide(cl: &Cluster, ix: &Index, copy: usize, n: usize, counts: &[usize])
             )));
         }
     }
-    if let Some(limit) = cl.settings.get_str("cluster.routing.allocation.total_shards_per_node").and_then(|v| v.parse::<i64>().ok()) {
+    if let Some(limit) = cl
+        .settings
+        .get_str("cluster.routing.allocation.total_shards_per_node")
+        .and_then(|v| v.parse::<i64>().ok())
+    {
         let here = counts.get(n).copied().unwrap_or(0) as i64;
         if limit >= 0 && here >= limit {
             out.push(no("shards_limit", format!(
@@ -169,7 +217,9 @@ pub fn take_counts(cl: &mut Cluster) -> Vec<usize> {
 
 /// Places unassigned copies of one index and moves copies that may no longer stay.
 pub fn reroute_index(cl: &mut Cluster, name: &str, counts: &mut [usize]) {
-    let Some(ix) = cl.indices.get(name) else { return };
+    let Some(ix) = cl.indices.get(name) else {
+        return;
+    };
     if !ix.open {
         return;
     }
@@ -186,7 +236,10 @@ pub fn reroute_index(cl: &mut Cluster, name: &str, counts: &mut [usize]) {
         }
         let mut best: Option<usize> = None;
         for n in 0..cl.nodes.len() {
-            if !cl.nodes[n].up || Some(n) == current || !cl.nodes[n].roles.iter().any(|r| r == "data") {
+            if !cl.nodes[n].up
+                || Some(n) == current
+                || !cl.nodes[n].roles.iter().any(|r| r == "data")
+            {
                 continue;
             }
             if decide(cl, &ix, copy, n, counts).iter().all(|d| d.yes)
@@ -232,7 +285,9 @@ pub fn reroute_all(cl: &mut Cluster) {
 pub fn set_node_up(world: &mut World, c: usize, node: &str, up: bool) -> Result<(), String> {
     let now = world.now;
     let cl = &mut world.clusters[c];
-    let n = cl.node_index(node).ok_or_else(|| format!("unknown node [{node}]"))?;
+    let n = cl
+        .node_index(node)
+        .ok_or_else(|| format!("unknown node [{node}]"))?;
     cl.nodes[n].up = up;
     if !up {
         for ix in cl.indices.values_mut() {
@@ -249,9 +304,17 @@ pub fn set_node_up(world: &mut World, c: usize, node: &str, up: bool) -> Result<
             }
             // An in-sync replica is promoted when its primary's node leaves.
             for shard in lost_primaries {
-                if let Some(pos) = ix.shards.iter().position(|s| !s.primary && s.shard == shard && s.node.is_some()) {
+                if let Some(pos) = ix
+                    .shards
+                    .iter()
+                    .position(|s| !s.primary && s.shard == shard && s.node.is_some())
+                {
                     ix.shards[pos].primary = true;
-                    if let Some(p) = ix.shards.iter().position(|s| s.primary && s.shard == shard && s.node.is_none()) {
+                    if let Some(p) = ix
+                        .shards
+                        .iter()
+                        .position(|s| s.primary && s.shard == shard && s.node.is_none())
+                    {
                         ix.shards[p].primary = false;
                     }
                 }
@@ -285,14 +348,19 @@ pub fn monitor(world: &mut World, c: usize) {
     let cl = &mut world.clusters[c];
     refresh_disk(cl, now);
     let (_, high, flood) = watermarks(cl);
-    let flooded: Vec<bool> = cl.nodes.iter().map(|n| n.up && n.disk_percent() >= flood).collect();
+    let flooded: Vec<bool> = cl
+        .nodes
+        .iter()
+        .map(|n| n.up && n.disk_percent() >= flood)
+        .collect();
     let below_high: Vec<bool> = cl.nodes.iter().map(|n| n.disk_percent() < high).collect();
     let mut write_demand = vec![0f64; cl.nodes.len()];
     for ix in cl.indices.values_mut() {
         let on: Vec<usize> = ix.shards.iter().filter_map(|s| s.node).collect();
         if on.iter().any(|&n| flooded[n]) {
             if !ix.setting_bool(FLOOD_BLOCK) {
-                ix.settings.insert(FLOOD_BLOCK.to_string(), "true".to_string());
+                ix.settings
+                    .insert(FLOOD_BLOCK.to_string(), "true".to_string());
             }
         } else if ix.setting_bool(FLOOD_BLOCK) && on.iter().all(|&n| below_high[n]) {
             ix.settings.remove(FLOOD_BLOCK);
@@ -316,7 +384,11 @@ pub fn monitor(world: &mut World, c: usize) {
             }
         }
     }
-    if cl.indices.values().any(|ix| ix.shards.iter().any(|s| s.node.is_none())) {
+    if cl
+        .indices
+        .values()
+        .any(|ix| ix.shards.iter().any(|s| s.node.is_none()))
+    {
         reroute_all(cl);
     }
 }
@@ -327,13 +399,26 @@ fn node_json(node: &Node) -> Value {
 }
 
 /// `_cluster/allocation/explain` for one copy.
-pub fn explain(cl: &Cluster, index: &str, shard: u32, primary: bool, include_yes: bool) -> Result<Value, super::error::OsError> {
-    let ix = cl.indices.get(index).ok_or_else(|| super::error::OsError::index_not_found(index))?;
+pub fn explain(
+    cl: &Cluster,
+    index: &str,
+    shard: u32,
+    primary: bool,
+    include_yes: bool,
+) -> Result<Value, super::error::OsError> {
+    let ix = cl
+        .indices
+        .get(index)
+        .ok_or_else(|| super::error::OsError::index_not_found(index))?;
     let copy = ix
         .shards
         .iter()
         .position(|s| s.shard == shard && s.primary == primary)
-        .ok_or_else(|| super::error::OsError::illegal_argument(format!("shard [{shard}] does not exist for index [{index}]")))?;
+        .ok_or_else(|| {
+            super::error::OsError::illegal_argument(format!(
+                "shard [{shard}] does not exist for index [{index}]"
+            ))
+        })?;
     let counts = shard_counts(cl);
     let sc = &ix.shards[copy];
     let mut decisions = Vec::new();

@@ -54,11 +54,15 @@ impl OsError {
     }
 
     pub fn index_not_found(index: &str) -> Self {
-        Self::new(404, "index_not_found_exception", format!("no such index [{index}]"))
-            .with("index", index)
-            .with("resource.id", index)
-            .with("resource.type", "index_or_alias")
-            .with("index_uuid", "_na_")
+        Self::new(
+            404,
+            "index_not_found_exception",
+            format!("no such index [{index}]"),
+        )
+        .with("index", index)
+        .with("resource.id", index)
+        .with("resource.type", "index_or_alias")
+        .with("index_uuid", "_na_")
     }
 
     pub fn resource_not_found(reason: impl Into<String>) -> Self {

@@ -76,7 +76,9 @@ pub enum FaultAction {
         duration: Option<String>,
     },
     /// Removes one HTTP rule by id.
-    RemoveRule { id: u64 },
+    RemoveRule {
+        id: u64,
+    },
     /// Removes every HTTP rule.
     ClearRules {},
 }
@@ -162,7 +164,11 @@ pub fn cluster_index(world: &World, name: &Option<String>) -> Result<usize, Stri
     }
 }
 
-fn schedule_end(world: &mut World, duration: &Option<String>, action: FaultAction) -> Result<(), String> {
+fn schedule_end(
+    world: &mut World,
+    duration: &Option<String>,
+    action: FaultAction,
+) -> Result<(), String> {
     if let Some(d) = duration {
         let ms = parse_time_ms(d).ok_or_else(|| format!("invalid duration [{d}]"))?;
         let id = world.faults.next();
@@ -183,8 +189,16 @@ pub fn schedule_at(world: &mut World, at_ms: i64, action: FaultAction) {
 pub fn apply(world: &mut World, action: &FaultAction) -> Result<Value, String> {
     tracing::info!(?action, now = world.now, "sim fault");
     match action {
-        FaultAction::Latency { ms, path, cluster, duration } => {
-            let c = cluster.as_ref().map(|_| cluster_index(world, cluster)).transpose()?;
+        FaultAction::Latency {
+            ms,
+            path,
+            cluster,
+            duration,
+        } => {
+            let c = cluster
+                .as_ref()
+                .map(|_| cluster_index(world, cluster))
+                .transpose()?;
             let id = world.faults.next();
             world.faults.rules.push(HttpRule {
                 id,
@@ -198,11 +212,21 @@ pub fn apply(world: &mut World, action: &FaultAction) -> Result<Value, String> {
             schedule_end(world, duration, FaultAction::RemoveRule { id })?;
             Ok(json!({"acknowledged": true, "id": id}))
         }
-        FaultAction::Error { status, probability, path, retry_after, cluster, duration } => {
+        FaultAction::Error {
+            status,
+            probability,
+            path,
+            retry_after,
+            cluster,
+            duration,
+        } => {
             if !(400..=599).contains(status) {
                 return Err(format!("status [{status}] is not an error status"));
             }
-            let c = cluster.as_ref().map(|_| cluster_index(world, cluster)).transpose()?;
+            let c = cluster
+                .as_ref()
+                .map(|_| cluster_index(world, cluster))
+                .transpose()?;
             let id = world.faults.next();
             world.faults.rules.push(HttpRule {
                 id,
@@ -224,13 +248,20 @@ pub fn apply(world: &mut World, action: &FaultAction) -> Result<Value, String> {
             world.faults.rules.clear();
             Ok(json!({"acknowledged": true}))
         }
-        FaultAction::NodeDown { node, cluster, duration } => {
+        FaultAction::NodeDown {
+            node,
+            cluster,
+            duration,
+        } => {
             let c = cluster_index(world, cluster)?;
             super::alloc::set_node_up(world, c, node, false)?;
             schedule_end(
                 world,
                 duration,
-                FaultAction::NodeUp { node: node.clone(), cluster: cluster.clone() },
+                FaultAction::NodeUp {
+                    node: node.clone(),
+                    cluster: cluster.clone(),
+                },
             )?;
             Ok(json!({"acknowledged": true}))
         }
@@ -239,12 +270,18 @@ pub fn apply(world: &mut World, action: &FaultAction) -> Result<Value, String> {
             super::alloc::set_node_up(world, c, node, true)?;
             Ok(json!({"acknowledged": true}))
         }
-        FaultAction::DiskFill { node, percent, cluster } => {
+        FaultAction::DiskFill {
+            node,
+            percent,
+            cluster,
+        } => {
             let c = cluster_index(world, cluster)?;
             let now = world.now;
             super::alloc::refresh_disk(&mut world.clusters[c], now);
             let cl = &mut world.clusters[c];
-            let n = cl.node_index(node).ok_or_else(|| format!("unknown node [{node}]"))?;
+            let n = cl
+                .node_index(node)
+                .ok_or_else(|| format!("unknown node [{node}]"))?;
             let nd = &mut cl.nodes[n];
             let want = (nd.disk_total as f64 * percent.clamp(0.0, 100.0) / 100.0) as u64;
             nd.disk_other = want.saturating_sub(nd.shard_bytes);
@@ -270,16 +307,26 @@ pub fn apply(world: &mut World, action: &FaultAction) -> Result<Value, String> {
             leader.outage_since = None;
             Ok(json!({"acknowledged": true}))
         }
-        FaultAction::Saturate { pool, node, cluster, duration } => {
+        FaultAction::Saturate {
+            pool,
+            node,
+            cluster,
+            duration,
+        } => {
             let c = cluster_index(world, cluster)?;
             let until = match duration {
-                Some(d) => world.now + parse_time_ms(d).ok_or_else(|| format!("invalid duration [{d}]"))?,
+                Some(d) => {
+                    world.now + parse_time_ms(d).ok_or_else(|| format!("invalid duration [{d}]"))?
+                }
                 None => i64::MAX,
             };
             let cl = &mut world.clusters[c];
             let mut hit = 0;
             for n in cl.nodes.iter_mut() {
-                if node.as_ref().is_some_and(|want| *want != n.name && *want != n.id) {
+                if node
+                    .as_ref()
+                    .is_some_and(|want| *want != n.name && *want != n.id)
+                {
                     continue;
                 }
                 let size = n.pool(pool).map(|p| (p.size, p.queue_size));

@@ -85,7 +85,10 @@ impl Default for SimOptions {
 impl SimOptions {
     /// A leader/follower pair on ephemeral ports, clock stopped.
     pub fn pair() -> Self {
-        Self { follower: true, ..Self::default() }
+        Self {
+            follower: true,
+            ..Self::default()
+        }
     }
 }
 
@@ -105,43 +108,96 @@ pub struct SimHandle {
 impl Sim {
     /// Builds the world, binds the listeners (ephemeral ports by default) and starts serving.
     pub async fn start(opts: SimOptions) -> Result<SimHandle, SimError> {
-        let seed = opts.scenario.as_ref().and_then(|s| s.seed).unwrap_or(opts.seed);
-        let speed = opts.scenario.as_ref().and_then(|s| s.speed).unwrap_or(opts.speed);
-        let start = opts.scenario.as_ref().and_then(|s| s.start_ms).unwrap_or(opts.start_ms);
+        let seed = opts
+            .scenario
+            .as_ref()
+            .and_then(|s| s.seed)
+            .unwrap_or(opts.seed);
+        let speed = opts
+            .scenario
+            .as_ref()
+            .and_then(|s| s.speed)
+            .unwrap_or(opts.speed);
+        let start = opts
+            .scenario
+            .as_ref()
+            .and_then(|s| s.start_ms)
+            .unwrap_or(opts.start_ms);
         let pair = opts.follower || opts.scenario.as_ref().is_some_and(|s| s.follower.is_some());
-        let mut clusters = vec![scenario::default_cluster(0, "leader-cluster", seed, opts.processors)];
+        let mut clusters = vec![scenario::default_cluster(
+            0,
+            "leader-cluster",
+            seed,
+            opts.processors,
+        )];
         if pair {
-            clusters.push(scenario::default_cluster(1, "follower-cluster", seed, opts.processors));
+            clusters.push(scenario::default_cluster(
+                1,
+                "follower-cluster",
+                seed,
+                opts.processors,
+            ));
         }
         let mut world = World::new(seed, start, speed, clusters);
         let leader_l = bind(opts.listen).await?;
-        let follower_l = if pair { Some(bind(opts.follower_listen).await?) } else { None };
+        let follower_l = if pair {
+            Some(bind(opts.follower_listen).await?)
+        } else {
+            None
+        };
         let leader_addr = leader_l.local_addr()?;
         world.clusters[0].http_addr = leader_addr.to_string();
         if let Some(l) = &follower_l {
             world.clusters[1].http_addr = l.local_addr()?.to_string();
             // The follower knows its leader from the start, as the upstream test pair does.
             let seeds = json!([world.clusters[0].nodes[0].transport_address()]);
-            world.clusters[1].settings.persistent.insert("cluster.remote.leader-cluster.seeds".into(), seeds);
+            world.clusters[1]
+                .settings
+                .persistent
+                .insert("cluster.remote.leader-cluster.seeds".into(), seeds);
         }
         if let Some(s) = &opts.scenario {
             scenario::apply(&mut world, s)?;
         }
-        let follower_url = follower_l.as_ref().and_then(|l| l.local_addr().ok()).map(|a| format!("http://{a}"));
+        let follower_url = follower_l
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| format!("http://{a}"));
         let shared = Shared::new(world);
         let (tx, rx) = watch::channel(false);
-        let mut tasks = vec![tokio::spawn(http::serve_cluster(shared.clone(), 0, leader_l, rx.clone()))];
+        let mut tasks = vec![tokio::spawn(http::serve_cluster(
+            shared.clone(),
+            0,
+            leader_l,
+            rx.clone(),
+        ))];
         if let Some(l) = follower_l {
-            tasks.push(tokio::spawn(http::serve_cluster(shared.clone(), 1, l, rx.clone())));
+            tasks.push(tokio::spawn(http::serve_cluster(
+                shared.clone(),
+                1,
+                l,
+                rx.clone(),
+            )));
         }
         tasks.push(tokio::spawn(ticker(shared.clone(), rx)));
         tracing::info!(leader = %leader_addr, follower = ?follower_url, seed, speed, "simulated OpenSearch started");
-        Ok(SimHandle { shared, leader_url: format!("http://{leader_addr}"), follower_url, shutdown: tx, tasks })
+        Ok(SimHandle {
+            shared,
+            leader_url: format!("http://{leader_addr}"),
+            follower_url,
+            shutdown: tx,
+            tasks,
+        })
     }
 }
 
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, SimError> {
-    tokio::net::TcpListener::bind(addr).await.map_err(|source| SimError::Bind { addr: addr.to_string(), source })
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| SimError::Bind {
+            addr: addr.to_string(),
+            source,
+        })
 }
 
 /// Moves a running clock forward (speed > 0) and applies outage flags to the listeners.
@@ -213,8 +269,16 @@ impl SimHandle {
         r
     }
     /// Serves one request in-process, bypassing the network (benchmarks, fast tests).
-    pub fn request(&self, cluster: usize, method: &str, path_and_query: &str, body: &[u8]) -> (u16, Vec<u8>) {
-        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    pub fn request(
+        &self,
+        cluster: usize,
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+    ) -> (u16, Vec<u8>) {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
         let req = http::build_req(method, path, query, body.to_vec(), cluster);
         let (resp, _) = http::handle_sync(&self.shared, &req);
         self.shared.sync_listeners();

@@ -113,10 +113,14 @@ impl Index {
         self.setting(key) == Some("true")
     }
     pub fn num_shards(&self) -> u32 {
-        self.setting("index.number_of_shards").and_then(|v| v.parse().ok()).unwrap_or(1)
+        self.setting("index.number_of_shards")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1)
     }
     pub fn num_replicas(&self) -> u32 {
-        self.setting("index.number_of_replicas").and_then(|v| v.parse().ok()).unwrap_or(1)
+        self.setting("index.number_of_replicas")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1)
     }
     pub fn hidden(&self) -> bool {
         self.setting_bool("index.hidden") || self.name.starts_with('.')
@@ -259,13 +263,19 @@ impl Cluster {
 
     /// Indices an alias points to.
     pub fn alias_indices(&self, alias: &str) -> Vec<String> {
-        self.aliases.get(alias).map(|s| s.iter().cloned().collect()).unwrap_or_default()
+        self.aliases
+            .get(alias)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn put_alias(&mut self, index: &str, alias: &str, meta: AliasMeta) {
         if let Some(ix) = self.indices.get_mut(index) {
             ix.aliases.insert(alias.to_string(), meta);
-            self.aliases.entry(alias.to_string()).or_default().insert(index.to_string());
+            self.aliases
+                .entry(alias.to_string())
+                .or_default()
+                .insert(index.to_string());
         }
     }
 
@@ -343,6 +353,8 @@ impl Cluster {
     }
 
     pub fn node_index(&self, name_or_id: &str) -> Option<usize> {
-        self.nodes.iter().position(|n| n.name == name_or_id || n.id == name_or_id)
+        self.nodes
+            .iter()
+            .position(|n| n.name == name_or_id || n.id == name_or_id)
     }
 }

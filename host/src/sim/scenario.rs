@@ -129,7 +129,12 @@ impl Scenario {
 /// Default nodes: one per cluster, like the upstream single-node test clusters.
 pub fn default_cluster(id: usize, name: &str, seed: u64, processors: u32) -> Cluster {
     let mut cl = Cluster::new(id, name, seed);
-    let mut node = Node::new(make_uuid(seed ^ 0x70DE, (id as u64) << 20), &format!("{name}-node-1"), 0, processors);
+    let mut node = Node::new(
+        make_uuid(seed ^ 0x70DE, (id as u64) << 20),
+        &format!("{name}-node-1"),
+        0,
+        processors,
+    );
     node.transport_port = 9300 + 100 * id as u16;
     cl.nodes.push(node);
     cl
@@ -144,11 +149,17 @@ fn apply_cluster(world: &mut World, c: usize, spec: &ClusterSpec) -> Result<(), 
         let mut nodes = Vec::new();
         for (i, ns) in spec.nodes.iter().enumerate() {
             let p = ns.processors.or(spec.processors).unwrap_or(8);
-            let mut n = Node::new(make_uuid(seed ^ 0x70DE, ((c as u64) << 20) + i as u64), &ns.name, i, p);
+            let mut n = Node::new(
+                make_uuid(seed ^ 0x70DE, ((c as u64) << 20) + i as u64),
+                &ns.name,
+                i,
+                p,
+            );
             n.transport_port = 9300 + 100 * c as u16 + i as u16;
             n.attributes = ns.attributes.clone();
             if let Some(t) = &ns.disk_total {
-                n.disk_total = parse_bytes(t).ok_or_else(|| SimError::Scenario(format!("bad disk_total [{t}]")))?;
+                n.disk_total = parse_bytes(t)
+                    .ok_or_else(|| SimError::Scenario(format!("bad disk_total [{t}]")))?;
             }
             if let Some(pct) = ns.disk_used_percent {
                 n.disk_other = (n.disk_total as f64 * pct / 100.0) as u64;
@@ -178,13 +189,24 @@ fn apply_cluster(world: &mut World, c: usize, spec: &ClusterSpec) -> Result<(), 
     for (id, body) in &spec.policies {
         let now = world.now;
         // Policies exist before any scenario index, so their ism_templates may match them.
-        let parsed = super::ism::policy::parse(id, body, now - 1).map_err(|e| SimError::Scenario(format!("policy [{id}]: {}", e.reason)))?;
+        let parsed = super::ism::policy::parse(id, body, now - 1)
+            .map_err(|e| SimError::Scenario(format!("policy [{id}]: {}", e.reason)))?;
         let cl = &mut world.clusters[c];
         cl.policy_seq += 1;
-        cl.policies.insert(id.clone(), super::ism::policy::StoredPolicy { policy: parsed, seq_no: cl.policy_seq, primary_term: 1, version: 1 });
+        cl.policies.insert(
+            id.clone(),
+            super::ism::policy::StoredPolicy {
+                policy: parsed,
+                seq_no: cl.policy_seq,
+                primary_term: 1,
+                version: 1,
+            },
+        );
     }
     for ing in &spec.ingest {
-        world.clusters[c].ingest.insert(ing.alias.clone(), (ing.docs_per_sec, ing.bytes_per_doc));
+        world.clusters[c]
+            .ingest
+            .insert(ing.alias.clone(), (ing.docs_per_sec, ing.bytes_per_doc));
     }
     for ix in &spec.indices {
         let names: Vec<String> = match ix.count {
@@ -199,7 +221,12 @@ fn apply_cluster(world: &mut World, c: usize, spec: &ClusterSpec) -> Result<(), 
     Ok(())
 }
 
-fn create_from_spec(world: &mut World, c: usize, name: &str, ix: &IndexSpec) -> Result<(), SimError> {
+fn create_from_spec(
+    world: &mut World,
+    c: usize,
+    name: &str,
+    ix: &IndexSpec,
+) -> Result<(), SimError> {
     let now = world.now;
     let mut settings = ix.settings.clone().unwrap_or(json!({}));
     if let Some(o) = settings.as_object_mut() {
@@ -210,13 +237,16 @@ fn create_from_spec(world: &mut World, c: usize, name: &str, ix: &IndexSpec) -> 
             o.insert("index.number_of_replicas".into(), json!(r));
         }
         if let Some(age) = &ix.age {
-            let ms = parse_time_ms(age).ok_or_else(|| SimError::Scenario(format!("bad age [{age}]")))?;
+            let ms =
+                parse_time_ms(age).ok_or_else(|| SimError::Scenario(format!("bad age [{age}]")))?;
             o.insert("index.creation_date".into(), json!((now - ms).to_string()));
         }
     }
     let body = json!({"settings": settings, "aliases": ix.aliases});
-    let spec = ops::parse_create_body(&body).map_err(|e| SimError::Scenario(format!("index [{name}]: {}", e.reason)))?;
-    ops::create_index(world, c, name, spec).map_err(|e| SimError::Scenario(format!("index [{name}]: {}", e.reason)))?;
+    let spec = ops::parse_create_body(&body)
+        .map_err(|e| SimError::Scenario(format!("index [{name}]: {}", e.reason)))?;
+    ops::create_index(world, c, name, spec)
+        .map_err(|e| SimError::Scenario(format!("index [{name}]: {}", e.reason)))?;
     if let Some(i) = world.clusters[c].indices.get_mut(name) {
         let bpd = ix.bytes_per_doc.unwrap_or(500.0);
         i.docs.add(ix.docs, (ix.docs as f64 * bpd) as u64);
@@ -228,7 +258,11 @@ fn create_from_spec(world: &mut World, c: usize, name: &str, ix: &IndexSpec) -> 
             .get(p)
             .map(|sp| (sp.seq_no, sp.primary_term))
             .ok_or_else(|| SimError::Scenario(format!("index [{name}]: unknown policy [{p}]")))?;
-        if world.clusters[c].indices.get(name).is_some_and(|i| i.managed.is_none()) {
+        if world.clusters[c]
+            .indices
+            .get(name)
+            .is_some_and(|i| i.managed.is_none())
+        {
             super::ism::runner::attach(world, c, name, p, seq, term);
         }
     }
@@ -255,7 +289,8 @@ pub fn apply(world: &mut World, s: &Scenario) -> Result<(), SimError> {
     }
     let start = world.now;
     for t in &s.timeline {
-        let at = parse_time_ms(&t.at).ok_or_else(|| SimError::Scenario(format!("bad timeline offset [{}]", t.at)))?;
+        let at = parse_time_ms(&t.at)
+            .ok_or_else(|| SimError::Scenario(format!("bad timeline offset [{}]", t.at)))?;
         super::faults::schedule_at(world, start + at, t.event.clone());
     }
     Ok(())

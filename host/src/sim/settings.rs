@@ -15,7 +15,11 @@ fn walk(prefix: &str, v: &Value, out: &mut BTreeMap<String, Option<Value>>) {
     match v {
         Value::Object(m) => {
             for (k, child) in m {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 walk(&key, child, out);
             }
         }
@@ -39,7 +43,11 @@ pub fn as_setting_string(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Array(a) => a
             .iter()
-            .map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string()))
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| x.to_string())
+            })
             .collect::<Vec<_>>()
             .join(","),
         other => other.to_string(),
@@ -57,12 +65,16 @@ pub fn nest<'a>(flat: impl IntoIterator<Item = (&'a String, Value)>) -> Value {
 }
 
 fn insert(map: &mut Map<String, Value>, parts: &[&str], value: Value) {
-    let Some((first, rest)) = parts.split_first() else { return };
+    let Some((first, rest)) = parts.split_first() else {
+        return;
+    };
     if rest.is_empty() {
         map.insert((*first).to_string(), value);
         return;
     }
-    let entry = map.entry((*first).to_string()).or_insert_with(|| Value::Object(Map::new()));
+    let entry = map
+        .entry((*first).to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
     if !entry.is_object() {
         // A key that is both a leaf and a prefix: keep both by flattening the remainder.
         let joined = format!("{}.{}", first, rest.join("."));
@@ -76,7 +88,9 @@ fn insert(map: &mut Map<String, Value>, parts: &[&str], value: Value) {
 
 /// Flat string map → JSON values for output.
 pub fn strings_to_values(m: &BTreeMap<String, String>) -> Vec<(&String, Value)> {
-    m.iter().map(|(k, v)| (k, Value::String(v.clone()))).collect()
+    m.iter()
+        .map(|(k, v)| (k, Value::String(v.clone())))
+        .collect()
 }
 
 #[cfg(test)]
@@ -86,10 +100,15 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let f = flatten(&json!({"index": {"blocks.write": true, "number_of_replicas": 4}, "x": null}));
+        let f =
+            flatten(&json!({"index": {"blocks.write": true, "number_of_replicas": 4}, "x": null}));
         assert_eq!(f.get("index.blocks.write"), Some(&Some(json!(true))));
         assert_eq!(f.get("x"), Some(&None));
-        let flat: BTreeMap<String, String> = [("index.blocks.write".to_string(), "true".to_string())].into();
-        assert_eq!(nest(strings_to_values(&flat)), json!({"index": {"blocks": {"write": "true"}}}));
+        let flat: BTreeMap<String, String> =
+            [("index.blocks.write".to_string(), "true".to_string())].into();
+        assert_eq!(
+            nest(strings_to_values(&flat)),
+            json!({"index": {"blocks": {"write": "true"}}})
+        );
     }
 }

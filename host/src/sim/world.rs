@@ -38,9 +38,17 @@ impl Clock {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum EventKind {
-    IsmJob { cluster: usize, index: String, gen: u64 },
-    Monitor { cluster: usize },
-    CcrTick { cluster: usize },
+    IsmJob {
+        cluster: usize,
+        index: String,
+        gen: u64,
+    },
+    Monitor {
+        cluster: usize,
+    },
+    CcrTick {
+        cluster: usize,
+    },
     /// A scheduled fault (or the end of one), by id in [`Faults::scheduled`].
     Fault(u64),
 }
@@ -144,7 +152,9 @@ impl World {
             if ev.time > target {
                 break;
             }
-            let Some(Reverse(ev)) = self.events.pop() else { break };
+            let Some(Reverse(ev)) = self.events.pop() else {
+                break;
+            };
             self.now = self.now.max(ev.time);
             self.handle(ev.kind);
         }
@@ -153,7 +163,11 @@ impl World {
 
     fn handle(&mut self, kind: EventKind) {
         match kind {
-            EventKind::IsmJob { cluster, index, gen } => {
+            EventKind::IsmJob {
+                cluster,
+                index,
+                gen,
+            } => {
                 super::ism::runner::run_job(self, cluster, &index, gen);
             }
             EventKind::Monitor { cluster } => {

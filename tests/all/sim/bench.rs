@@ -9,8 +9,20 @@ use super::common::Env;
 
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    let ticks: f64 = fields.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) + fields.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields
+        .get(11)
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        + fields
+            .get(12)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0);
     ticks / 100.0
 }
 
@@ -41,14 +53,23 @@ async fn ten_thousand_indices_at_3600x() {
         settings = { "plugins.index_state_management.rollover_alias" = "never" }
     "#).unwrap();
     let t = Instant::now();
-    let env = Env::sim(SimOptions { scenario: Some(scenario), ..SimOptions::default() }).await;
+    let env = Env::sim(SimOptions {
+        scenario: Some(scenario),
+        ..SimOptions::default()
+    })
+    .await;
     eprintln!("setup: {:?}", t.elapsed());
     let sim = env.sim.as_ref().unwrap();
     let (c0, w0, s0) = (cpu_seconds(), Instant::now(), sim.now_ms());
     tokio::time::sleep(Duration::from_secs(10)).await;
     let (c1, w1, s1) = (cpu_seconds(), Instant::now(), sim.now_ms());
     let cpu = (c1 - c0) / (w1 - w0).as_secs_f64();
-    eprintln!("sim advanced {:.1} h in {:?}; CPU {:.2} cores", (s1 - s0) as f64 / 3.6e6, w1 - w0, cpu);
+    eprintln!(
+        "sim advanced {:.1} h in {:?}; CPU {:.2} cores",
+        (s1 - s0) as f64 / 3.6e6,
+        w1 - w0,
+        cpu
+    );
     let mut best = Duration::MAX;
     for _ in 0..5 {
         let t = Instant::now();

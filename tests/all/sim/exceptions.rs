@@ -11,9 +11,15 @@ pub const STORY_EXCEPTIONS: &[(&str, &str, &str)] = &[(
 pub const SCHEMA_EXCEPTIONS: &[(&str, &str, &str)] = &[];
 
 pub fn story_exception(file: &str, synopsis: &str) -> Option<&'static str> {
-    STORY_EXCEPTIONS.iter().find(|(f, s, _)| *f == file && *s == synopsis).map(|(_, _, r)| *r)
+    STORY_EXCEPTIONS
+        .iter()
+        .find(|(f, s, _)| *f == file && *s == synopsis)
+        .map(|(_, _, r)| *r)
 }
 
 pub fn schema_exception(path: &str, method: &str) -> Option<&'static str> {
-    SCHEMA_EXCEPTIONS.iter().find(|(p, m, _)| *p == path && m.eq_ignore_ascii_case(method)).map(|(_, _, r)| *r)
+    SCHEMA_EXCEPTIONS
+        .iter()
+        .find(|(p, m, _)| *p == path && m.eq_ignore_ascii_case(method))
+        .map(|(_, _, r)| *r)
 }

@@ -31,17 +31,35 @@ print("ok")
 
 #[tokio::test]
 async fn opensearch_py_workflow() {
-    let have = Command::new("python3").args(["-c", "import opensearchpy"]).output().map(|o| o.status.success()).unwrap_or(false);
+    let have = Command::new("python3")
+        .args(["-c", "import opensearchpy"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     if !have {
         eprintln!("SKIPPED opensearch_py_workflow: `python3 -c \"import opensearchpy\"` failed (pip install opensearch-py)");
         return;
     }
     let env = Env::start().await;
     let url = env.leader.clone();
-    let out = tokio::task::spawn_blocking(move || Command::new("python3").args(["-c", SCRIPT, &url]).output().unwrap()).await.unwrap();
-    assert!(out.status.success(), "python client failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .args(["-c", SCRIPT, &url])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "python client failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     if live_urls().is_none() {
-        let (_, log) = env.leader("GET", "/_sim/requests?path_prefix=/_plugins", None).await;
+        let (_, log) = env
+            .leader("GET", "/_sim/requests?path_prefix=/_plugins", None)
+            .await;
         assert!(log["total"].as_u64().unwrap() >= 3);
     }
     env.shutdown().await;

@@ -45,7 +45,11 @@ fn rewrite(v: &mut Value, file: &str) {
         Value::Object(m) => {
             if let Some(Value::String(r)) = m.get_mut("$ref") {
                 let (target, frag) = r.split_once('#').unwrap_or((r.as_str(), ""));
-                let target_file = if target.is_empty() { file.to_string() } else { normalize(file, target) };
+                let target_file = if target.is_empty() {
+                    file.to_string()
+                } else {
+                    normalize(file, target)
+                };
                 *r = format!("#/files/{}{}", escape(&target_file), frag);
             }
             for child in m.values_mut() {
@@ -69,12 +73,16 @@ impl Spec {
             for entry in std::fs::read_dir(spec_dir().join(dir)).unwrap() {
                 let p = entry.unwrap().path();
                 let name = format!("{dir}/{}", p.file_name().unwrap().to_string_lossy());
-                let mut v: Value = serde_yaml::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+                let mut v: Value =
+                    serde_yaml::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
                 rewrite(&mut v, &name);
                 files.insert(name, v);
             }
         }
-        Spec { root: json!({"files": files}), cache: Mutex::new(HashMap::new()) }
+        Spec {
+            root: json!({"files": files}),
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     fn pointer(&self, ptr: &str) -> Option<&Value> {
@@ -84,10 +92,24 @@ impl Spec {
     /// The JSON pointer of the response schema for (spec path, method, status), if any.
     pub fn response_schema(&self, path: &str, method: &str, status: u16) -> Option<String> {
         let namespaces = self.root["files"].as_object()?;
-        for (name, doc) in namespaces.iter().filter(|(n, _)| n.starts_with("spec/namespaces/")) {
-            let Some(op) = doc.get("paths").and_then(|p| p.get(path)).and_then(|p| p.get(method.to_ascii_lowercase())) else { continue };
+        for (name, doc) in namespaces
+            .iter()
+            .filter(|(n, _)| n.starts_with("spec/namespaces/"))
+        {
+            let Some(op) = doc
+                .get("paths")
+                .and_then(|p| p.get(path))
+                .and_then(|p| p.get(method.to_ascii_lowercase()))
+            else {
+                continue;
+            };
             let mut resp = op.get("responses")?.get(status.to_string())?.clone();
-            let mut resp_ptr = format!("#/files/{}/paths/{}/{}/responses/{status}", escape(name), escape(path), method.to_ascii_lowercase());
+            let mut resp_ptr = format!(
+                "#/files/{}/paths/{}/{}/responses/{status}",
+                escape(name),
+                escape(path),
+                method.to_ascii_lowercase()
+            );
             let mut guard = 0;
             while let Some(r) = resp.get("$ref").and_then(Value::as_str).map(str::to_string) {
                 resp = self.pointer(&r)?.clone();
@@ -97,7 +119,10 @@ impl Spec {
                     return None;
                 }
             }
-            let schema = resp.get("content")?.get("application/json")?.get("schema")?;
+            let schema = resp
+                .get("content")?
+                .get("application/json")?
+                .get("schema")?;
             return Some(match schema.get("$ref").and_then(Value::as_str) {
                 Some(r) => r.to_string(),
                 None => format!("{resp_ptr}/content/application~1json/schema"),
@@ -116,10 +141,18 @@ impl Spec {
                     let mut schema = self.root.clone();
                     schema["$ref"] = json!(ptr);
                     schema["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
-                    std::sync::Arc::new(jsonschema::options().should_validate_formats(false).build(&schema).unwrap_or_else(|e| panic!("schema {ptr}: {e}")))
+                    std::sync::Arc::new(
+                        jsonschema::options()
+                            .should_validate_formats(false)
+                            .build(&schema)
+                            .unwrap_or_else(|e| panic!("schema {ptr}: {e}")),
+                    )
                 })
                 .clone()
         };
-        validator.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+        validator
+            .iter_errors(body)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect()
     }
 }

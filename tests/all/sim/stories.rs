@@ -15,7 +15,10 @@ use super::schema::{spec_dir, Spec};
 const SIM_VERSION: (u64, u64, u64) = (2, 19, 1);
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -28,12 +31,18 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn parse_version(s: &str) -> (u64, u64, u64) {
     let mut it = s.trim().split('.').map(|x| x.parse().unwrap_or(0));
-    (it.next().unwrap_or(0), it.next().unwrap_or(0), it.next().unwrap_or(0))
+    (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    )
 }
 
 /// Evaluates a semver range like ">= 2.12" or "< 2.0" (space-separated parts are AND-ed).
 fn version_ok(range: Option<&Value>, v: (u64, u64, u64)) -> bool {
-    let Some(range) = range.and_then(Value::as_str) else { return true };
+    let Some(range) = range.and_then(Value::as_str) else {
+        return true;
+    };
     let tokens: Vec<&str> = range.split_whitespace().collect();
     let mut i = 0;
     while i < tokens.len() {
@@ -76,7 +85,9 @@ fn substitute(v: &Value, outputs: &BTreeMap<String, Value>) -> Value {
             }
             let mut out = s.clone();
             while let Some(start) = out.find("${") {
-                let Some(end) = out[start..].find('}') else { break };
+                let Some(end) = out[start..].find('}') else {
+                    break;
+                };
                 let val = lookup(outputs, &out[start + 2..start + end]).map(|v| match v {
                     Value::String(s) => s,
                     other => other.to_string(),
@@ -86,7 +97,11 @@ fn substitute(v: &Value, outputs: &BTreeMap<String, Value>) -> Value {
             Value::String(out)
         }
         Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, outputs)).collect()),
-        Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (k.clone(), substitute(x, outputs))).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), substitute(x, outputs)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -102,7 +117,16 @@ fn param_string(v: &Value) -> String {
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b'*' | b':' => (b as char).to_string(),
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b','
+            | b'*'
+            | b':' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -111,8 +135,12 @@ fn encode(s: &str) -> String {
 /// `expected` is a subset of `actual` (objects by key, arrays by position).
 fn subset(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
-        (Value::Object(e), Value::Object(a)) => e.iter().all(|(k, v)| a.get(k).is_some_and(|av| subset(v, av))),
-        (Value::Array(e), Value::Array(a)) => e.len() <= a.len() && e.iter().zip(a).all(|(x, y)| subset(x, y)),
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| subset(v, av))),
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() <= a.len() && e.iter().zip(a).all(|(x, y)| subset(x, y))
+        }
         (e, a) => e == a,
     }
 }
@@ -139,30 +167,62 @@ async fn send(env: &Env, base: &str, step: &Value, outputs: &BTreeMap<String, Va
             query.push(format!("{}={}", encode(&k), encode(&param_string(&v))));
         }
     }
-    let url = if query.is_empty() { format!("{base}{path}") } else { format!("{base}{path}?{}", query.join("&")) };
-    let mut rb = env.http.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), &url);
+    let url = if query.is_empty() {
+        format!("{base}{path}")
+    } else {
+        format!("{base}{path}?{}", query.join("&"))
+    };
+    let mut rb = env.http.request(
+        reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+        &url,
+    );
     if let Some(req) = step.get("request") {
         let payload = substitute(req.get("payload").unwrap_or(&Value::Null), outputs);
-        let ct = req.get("content_type").and_then(Value::as_str).unwrap_or("application/json");
+        let ct = req
+            .get("content_type")
+            .and_then(Value::as_str)
+            .unwrap_or("application/json");
         if !payload.is_null() {
             let body = if ct == "application/x-ndjson" {
-                payload.as_array().unwrap().iter().map(|l| format!("{l}\n")).collect::<String>()
+                payload
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| format!("{l}\n"))
+                    .collect::<String>()
             } else {
                 payload.to_string()
             };
             rb = rb.header("content-type", ct).body(body);
         }
     }
-    let resp = rb.send().await.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let resp = rb
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
     let status = resp.status().as_u16();
-    let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let bytes = resp.bytes().await.unwrap();
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Outcome { status, content_type, body }
+    Outcome {
+        status,
+        content_type,
+        body,
+    }
 }
 
 fn capture(step: &Value, o: &Outcome, outputs: &mut BTreeMap<String, Value>) {
-    let (Some(id), Some(out)) = (step.get("id").and_then(Value::as_str), step.get("output").and_then(Value::as_object)) else { return };
+    let (Some(id), Some(out)) = (
+        step.get("id").and_then(Value::as_str),
+        step.get("output").and_then(Value::as_object),
+    ) else {
+        return;
+    };
     let mut captured = serde_json::Map::new();
     for (name, path) in out {
         let mut cur = json!({"payload": o.body});
@@ -176,28 +236,55 @@ fn capture(step: &Value, o: &Outcome, outputs: &mut BTreeMap<String, Value>) {
 
 async fn advance(env: &Env) {
     if env.sim.is_some() {
-        env.leader("POST", "/_sim/clock", Some(json!({"advance": "1s"}))).await;
+        env.leader("POST", "/_sim/clock", Some(json!({"advance": "1s"})))
+            .await;
     } else {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }
 
-async fn run_story(rel: &str, story: &Value, spec: &Spec, version: (u64, u64, u64), failures: &mut Vec<String>, checked: &mut usize) {
+async fn run_story(
+    rel: &str,
+    story: &Value,
+    spec: &Spec,
+    version: (u64, u64, u64),
+    failures: &mut Vec<String>,
+    checked: &mut usize,
+) {
     if !version_ok(story.get("version"), version) {
         return;
     }
     let replication = rel.starts_with("plugins/replication");
     let env = match live_urls() {
         Some(_) => Env::start().await,
-        None => Env::sim(if replication { SimOptions::pair() } else { SimOptions::default() }).await,
+        None => {
+            Env::sim(if replication {
+                SimOptions::pair()
+            } else {
+                SimOptions::default()
+            })
+            .await
+        }
     };
     let base = env.leader.clone();
     let mut outputs = BTreeMap::new();
     for step in story["prologues"].as_array().cloned().unwrap_or_default() {
         let o = send(&env, &base, &step, &outputs).await;
-        let allowed: Vec<u16> = step["status"].as_array().map(|a| a.iter().filter_map(|s| s.as_u64().map(|x| x as u16)).collect()).unwrap_or_default();
-        if (allowed.is_empty() && !(200..300).contains(&o.status)) || (!allowed.is_empty() && !allowed.contains(&o.status)) {
-            failures.push(format!("{rel}: prologue {} {} -> {} {}", step["method"], step["path"], o.status, o.body));
+        let allowed: Vec<u16> = step["status"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_u64().map(|x| x as u16))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if (allowed.is_empty() && !(200..300).contains(&o.status))
+            || (!allowed.is_empty() && !allowed.contains(&o.status))
+        {
+            failures.push(format!(
+                "{rel}: prologue {} {} -> {} {}",
+                step["method"], step["path"], o.status, o.body
+            ));
         }
         capture(&step, &o, &mut outputs);
     }
@@ -221,7 +308,11 @@ async fn run_story(rel: &str, story: &Value, spec: &Spec, version: (u64, u64, u6
             o = send(&env, &base, &ch, &outputs).await;
         }
         *checked += 1;
-        let tag = format!("{rel}: {synopsis} ({} {})", ch["method"].as_str().unwrap_or(""), ch["path"].as_str().unwrap_or(""));
+        let tag = format!(
+            "{rel}: {synopsis} ({} {})",
+            ch["method"].as_str().unwrap_or(""),
+            ch["path"].as_str().unwrap_or("")
+        );
         if o.status != want {
             failures.push(format!("{tag}: status {} != {want}: {}", o.status, o.body));
             continue;
@@ -238,7 +329,9 @@ async fn run_story(rel: &str, story: &Value, spec: &Spec, version: (u64, u64, u6
         }
         let path = ch["path"].as_str().unwrap_or_default();
         let method = ch["method"].as_str().unwrap_or("GET");
-        if o.content_type.starts_with("application/json") && schema_exception(path, method).is_none() {
+        if o.content_type.starts_with("application/json")
+            && schema_exception(path, method).is_none()
+        {
             if let Some(ptr) = spec.response_schema(path, method, o.status) {
                 for e in spec.validate(&ptr, &o.body) {
                     failures.push(format!("{tag}: schema {ptr}: {e}"));
@@ -249,9 +342,21 @@ async fn run_story(rel: &str, story: &Value, spec: &Spec, version: (u64, u64, u6
     }
     for step in story["epilogues"].as_array().cloned().unwrap_or_default() {
         let o = send(&env, &base, &step, &outputs).await;
-        let allowed: Vec<u16> = step["status"].as_array().map(|a| a.iter().filter_map(|s| s.as_u64().map(|x| x as u16)).collect()).unwrap_or_default();
-        if (allowed.is_empty() && !(200..300).contains(&o.status)) || (!allowed.is_empty() && !allowed.contains(&o.status)) {
-            failures.push(format!("{rel}: epilogue {} {} -> {} {}", step["method"], step["path"], o.status, o.body));
+        let allowed: Vec<u16> = step["status"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_u64().map(|x| x as u16))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if (allowed.is_empty() && !(200..300).contains(&o.status))
+            || (!allowed.is_empty() && !allowed.contains(&o.status))
+        {
+            failures.push(format!(
+                "{rel}: epilogue {} {} -> {} {}",
+                step["method"], step["path"], o.status, o.body
+            ));
         }
     }
     env.shutdown().await;
@@ -274,12 +379,24 @@ async fn spec_stories_pass_with_schema_checks() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for f in &files {
-        let rel = f.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let story: Value = serde_yaml::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
         run_story(&rel, &story, &spec, version, &mut failures, &mut checked).await;
     }
-    eprintln!("{} stories, {checked} chapters checked, {} failures", files.len(), failures.len());
-    assert!(failures.is_empty(), "story failures:\n{}", failures.join("\n"));
+    eprintln!(
+        "{} stories, {checked} chapters checked, {} failures",
+        files.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "story failures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]

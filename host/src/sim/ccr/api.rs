@@ -17,59 +17,94 @@ fn no_replication(index: &str) -> OsError {
 }
 
 /// Starts following `leader_index` into `follower` (creates the follower index).
-pub fn start_replication(world: &mut World, c: usize, follower: &str, alias: &str, leader_index: &str, settings: &Value) -> OsResult<()> {
+pub fn start_replication(
+    world: &mut World,
+    c: usize,
+    follower: &str,
+    alias: &str,
+    leader_index: &str,
+    settings: &Value,
+) -> OsResult<()> {
     let lc = remote_cluster(world, c, alias)?;
     if !super::reachable(world, lc) {
-        return Err(OsError::new(500, "connect_transport_exception", format!("[{alias}][127.0.0.1:9300] connect_exception")));
+        return Err(OsError::new(
+            500,
+            "connect_transport_exception",
+            format!("[{alias}][127.0.0.1:9300] connect_exception"),
+        ));
     }
     if world.clusters[c].indices.contains_key(follower) {
-        return Err(OsError::illegal_argument(format!("Cant use same index again for replication. Delete the index:{follower}")));
+        return Err(OsError::illegal_argument(format!(
+            "Cant use same index again for replication. Delete the index:{follower}"
+        )));
     }
     let now = world.now;
-    let leader = world.clusters[lc].indices.get(leader_index).ok_or_else(|| OsError::index_not_found(leader_index))?;
+    let leader = world.clusters[lc]
+        .indices
+        .get(leader_index)
+        .ok_or_else(|| OsError::index_not_found(leader_index))?;
     if leader.follower_of().is_some() {
-        return Err(OsError::illegal_argument(format!("Cannot Replicate a Replicated Index {leader_index}")));
+        return Err(OsError::illegal_argument(format!(
+            "Cannot Replicate a Replicated Index {leader_index}"
+        )));
     }
     if leader.setting("index.soft_deletes.enabled") == Some("false") {
-        return Err(OsError::illegal_argument("Cannot Replicate an index where the setting index.soft_deletes.enabled is disabled"));
+        return Err(OsError::illegal_argument(
+            "Cannot Replicate an index where the setting index.soft_deletes.enabled is disabled",
+        ));
     }
     let shards = leader.num_shards();
-    let mut spec = crate::sim::ops::CreateSpec { mappings: leader.mappings.clone(), ..Default::default() };
+    let mut spec = crate::sim::ops::CreateSpec {
+        mappings: leader.mappings.clone(),
+        ..Default::default()
+    };
     for (k, v) in &leader.settings {
-        if k == "index.number_of_shards" || k == "index.number_of_replicas" || k.starts_with("index.analysis") {
+        if k == "index.number_of_shards"
+            || k == "index.number_of_replicas"
+            || k.starts_with("index.analysis")
+        {
             spec.settings.insert(k.clone(), v.clone());
         }
     }
     for (k, v) in crate::sim::settings::flatten(settings) {
         if let Some(v) = v {
-            spec.settings.insert(crate::sim::ops::index_key(&k), crate::sim::settings::as_setting_string(&v));
+            spec.settings.insert(
+                crate::sim::ops::index_key(&k),
+                crate::sim::settings::as_setting_string(&v),
+            );
         }
     }
-    spec.settings.insert("index.plugins.replication.follower.leader_index".into(), leader_index.to_string());
+    spec.settings.insert(
+        "index.plugins.replication.follower.leader_index".into(),
+        leader_index.to_string(),
+    );
     let restore_ops = leader.docs.ops(now);
     let restore_bytes = leader.docs.bytes(now);
     let dur = (restore_bytes as f64 / world.models.ccr_restore_bytes_per_sec * 1000.0) as i64;
     crate::sim::ops::create_index(world, c, follower, spec)?;
-    world.clusters[c].ccr.reps.insert(follower.to_string(), Replication {
-        leader_cluster: lc,
-        leader_alias: alias.to_string(),
-        leader_index: leader_index.to_string(),
-        state: RepState::Running,
-        reason: "User initiated".into(),
-        started: now,
-        restore_done: now + dur,
-        restore_bytes,
-        restore_ops,
-        restored: false,
-        follower_ops: 0,
-        lease_renewed: now,
-        unreachable_since: None,
-        ops_read: 0,
-        bytes_read: 0,
-        write_time_ms: 0,
-        shards,
-        settings: BTreeMap::new(),
-    });
+    world.clusters[c].ccr.reps.insert(
+        follower.to_string(),
+        Replication {
+            leader_cluster: lc,
+            leader_alias: alias.to_string(),
+            leader_index: leader_index.to_string(),
+            state: RepState::Running,
+            reason: "User initiated".into(),
+            started: now,
+            restore_done: now + dur,
+            restore_bytes,
+            restore_ops,
+            restored: false,
+            follower_ops: 0,
+            lease_renewed: now,
+            unreachable_since: None,
+            ops_read: 0,
+            bytes_read: 0,
+            write_time_ms: 0,
+            shards,
+            settings: BTreeMap::new(),
+        },
+    );
     refresh(world, c, follower);
     Ok(())
 }
@@ -86,26 +121,57 @@ pub fn start(world: &mut World, c: usize, req: &Req, follower: &str) -> HResult 
         missing.push("leader_index");
     }
     if !missing.is_empty() {
-        return Err(OsError::illegal_argument(format!("Mandatory params [{}] are missing for the request", missing.join(", "))));
+        return Err(OsError::illegal_argument(format!(
+            "Mandatory params [{}] are missing for the request",
+            missing.join(", ")
+        )));
     }
     if let Some(roles) = body.get("use_roles") {
-        if roles.get("leader_cluster_role").is_none() || roles.get("follower_cluster_role").is_none() {
-            return Err(OsError::illegal_argument("Need roles for leader_cluster_role and follower_cluster_role"));
+        if roles.get("leader_cluster_role").is_none()
+            || roles.get("follower_cluster_role").is_none()
+        {
+            return Err(OsError::illegal_argument(
+                "Need roles for leader_cluster_role and follower_cluster_role",
+            ));
         }
     }
-    if world.clusters[c].settings.get_str("plugins.replication.follower.block.start").as_deref() == Some("true") {
-        return Err(OsError::new(403, "cluster_block_exception", "blocked by: [FORBIDDEN/2000/[FORBIDDEN] Replication START block is set];"));
+    if world.clusters[c]
+        .settings
+        .get_str("plugins.replication.follower.block.start")
+        .as_deref()
+        == Some("true")
+    {
+        return Err(OsError::new(
+            403,
+            "cluster_block_exception",
+            "blocked by: [FORBIDDEN/2000/[FORBIDDEN] Replication START block is set];",
+        ));
     }
     let settings = body.get("settings").cloned().unwrap_or(json!({}));
-    start_replication(world, c, follower, alias.unwrap_or_default(), leader.unwrap_or_default(), &settings)?;
+    start_replication(
+        world,
+        c,
+        follower,
+        alias.unwrap_or_default(),
+        leader.unwrap_or_default(),
+        &settings,
+    )?;
     Ok(ack())
 }
 
 pub fn pause(world: &mut World, c: usize, req: &Req, follower: &str) -> HResult {
     refresh(world, c, follower);
     let body = req.json()?;
-    let reason = body.get("reason").and_then(Value::as_str).unwrap_or("User initiated").to_string();
-    let rep = world.clusters[c].ccr.reps.get_mut(follower).ok_or_else(|| no_replication(follower))?;
+    let reason = body
+        .get("reason")
+        .and_then(Value::as_str)
+        .unwrap_or("User initiated")
+        .to_string();
+    let rep = world.clusters[c]
+        .ccr
+        .reps
+        .get_mut(follower)
+        .ok_or_else(|| no_replication(follower))?;
     match rep.state {
         RepState::Paused => Err(OsError::new(400, "resource_already_exists_exception", format!("Index {follower} is already paused"))),
         RepState::Failed => Err(OsError::new(500, "replication_exception", "Cannot pause when in FAILED state")),
@@ -122,19 +188,40 @@ pub fn pause(world: &mut World, c: usize, req: &Req, follower: &str) -> HResult 
 
 pub fn resume(world: &mut World, c: usize, req: &Req, follower: &str) -> HResult {
     let body = req.json()?;
-    let force = body.get("force_resume").and_then(Value::as_bool).unwrap_or(false);
+    let force = body
+        .get("force_resume")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let now = world.now;
-    let rep = world.clusters[c].ccr.reps.get(follower).cloned().ok_or_else(|| no_replication(follower))?;
+    let rep = world.clusters[c]
+        .ccr
+        .reps
+        .get(follower)
+        .cloned()
+        .ok_or_else(|| no_replication(follower))?;
     if rep.state == RepState::Running {
-        return Err(OsError::new(400, "resource_already_exists_exception", format!("Replication on Index {follower} is already running")));
+        return Err(OsError::new(
+            400,
+            "resource_already_exists_exception",
+            format!("Replication on Index {follower} is already running"),
+        ));
     }
     let lease_ok = now - rep.lease_renewed <= LEASE_MS;
-    let leader_exists = world.clusters[rep.leader_cluster].indices.contains_key(&rep.leader_index);
+    let leader_exists = world.clusters[rep.leader_cluster]
+        .indices
+        .contains_key(&rep.leader_index);
     if force {
         // force_resume = internal stop + delete follower + start.
         world.clusters[c].ccr.reps.remove(follower);
         crate::sim::ops::delete_index(world, c, follower);
-        start_replication(world, c, follower, &rep.leader_alias, &rep.leader_index, &json!({}))?;
+        start_replication(
+            world,
+            c,
+            follower,
+            &rep.leader_alias,
+            &rep.leader_index,
+            &json!({}),
+        )?;
         return Ok(ack());
     }
     if !leader_exists {
@@ -161,14 +248,25 @@ pub fn stop(world: &mut World, c: usize, follower: &str) -> HResult {
 
 pub fn status(world: &mut World, c: usize, req: &Req, follower: &str) -> HResult {
     refresh(world, c, follower);
-    Ok(Resp::ok(status_json(world, c, follower, req.flag("verbose"))))
+    Ok(Resp::ok(status_json(
+        world,
+        c,
+        follower,
+        req.flag("verbose"),
+    )))
 }
 
 pub fn update(world: &mut World, c: usize, req: &Req, follower: &str) -> HResult {
     let body = req.json_required()?;
-    let rep = world.clusters[c].ccr.reps.get(follower).ok_or_else(|| no_replication(follower))?;
+    let rep = world.clusters[c]
+        .ccr
+        .reps
+        .get(follower)
+        .ok_or_else(|| no_replication(follower))?;
     if rep.state == RepState::Failed {
-        return Err(OsError::illegal_argument(format!("Unknown value for replication state:FAILED for index:{follower}")));
+        return Err(OsError::illegal_argument(format!(
+            "Unknown value for replication state:FAILED for index:{follower}"
+        )));
     }
     let settings = body.get("settings").cloned().unwrap_or(json!({}));
     let flat = crate::sim::settings::flatten(&settings);
@@ -176,7 +274,8 @@ pub fn update(world: &mut World, c: usize, req: &Req, follower: &str) -> HResult
     for (k, v) in flat {
         let k = crate::sim::ops::index_key(&k);
         if let Some(r) = world.clusters[c].ccr.reps.get_mut(follower) {
-            r.settings.insert(k.clone(), v.clone().unwrap_or(Value::Null));
+            r.settings
+                .insert(k.clone(), v.clone().unwrap_or(Value::Null));
         }
         // Static settings are kept with the replication; dynamic ones apply to the follower now.
         if k != "index.number_of_shards" {
@@ -188,7 +287,11 @@ pub fn update(world: &mut World, c: usize, req: &Req, follower: &str) -> HResult
 }
 
 fn counters(rep: &Replication, world: &World) -> (i64, i64) {
-    let leader_ops = world.clusters[rep.leader_cluster].indices.get(&rep.leader_index).map(|l| l.docs.ops(world.now)).unwrap_or(0);
+    let leader_ops = world.clusters[rep.leader_cluster]
+        .indices
+        .get(&rep.leader_index)
+        .map(|l| l.docs.ops(world.now))
+        .unwrap_or(0);
     (rep.follower_ops as i64 - 1, leader_ops as i64 - 1)
 }
 
@@ -205,7 +308,17 @@ pub fn follower_stats(world: &World, c: usize) -> HResult {
             RepState::Failed => failed += 1,
         }
         let (fcp, lcp) = counters(rep, world);
-        let vals = [rep.ops_read as i64, rep.ops_read as i64, 0, 0, 0, 0, fcp, lcp, rep.write_time_ms as i64];
+        let vals = [
+            rep.ops_read as i64,
+            rep.ops_read as i64,
+            0,
+            0,
+            0,
+            0,
+            fcp,
+            lcp,
+            rep.write_time_ms as i64,
+        ];
         for (t, v) in totals.iter_mut().zip(vals) {
             *t += v;
         }
@@ -272,8 +385,10 @@ pub fn autofollow_stats(world: &World, c: usize) -> HResult {
                 "last_execution_time": r.last_execution})
         })
         .collect();
-    Ok(Resp::ok(json!({"num_success_start_replication": s, "num_failed_start_replication": f, "num_failed_leader_calls": 0,
-        "failed_indices": failed_all, "autofollow_stats": rules})))
+    Ok(Resp::ok(
+        json!({"num_success_start_replication": s, "num_failed_start_replication": f, "num_failed_leader_calls": 0,
+        "failed_indices": failed_all, "autofollow_stats": rules}),
+    ))
 }
 
 pub fn autofollow(world: &mut World, c: usize, req: &Req) -> HResult {
@@ -281,7 +396,9 @@ pub fn autofollow(world: &mut World, c: usize, req: &Req) -> HResult {
     let alias = body.get("leader_alias").and_then(Value::as_str);
     let name = body.get("name").and_then(Value::as_str);
     let (Some(alias), Some(name)) = (alias, name) else {
-        return Err(OsError::illegal_argument("Missing connection or name in the request"));
+        return Err(OsError::illegal_argument(
+            "Missing connection or name in the request",
+        ));
     };
     let key = format!("{alias}:{name}");
     if req.method == "DELETE" {
@@ -290,22 +407,33 @@ pub fn autofollow(world: &mut World, c: usize, req: &Req) -> HResult {
         }
         return match world.clusters[c].ccr.rules.remove(&key) {
             Some(_) => Ok(ack()),
-            None => Err(OsError::resource_not_found(format!("Autofollow replication rule {name} does not exist"))),
+            None => Err(OsError::resource_not_found(format!(
+                "Autofollow replication rule {name} does not exist"
+            ))),
         };
     }
-    let pattern = body.get("pattern").and_then(Value::as_str).ok_or_else(|| OsError::illegal_argument("Missing pattern"))?;
+    let pattern = body
+        .get("pattern")
+        .and_then(Value::as_str)
+        .ok_or_else(|| OsError::illegal_argument("Missing pattern"))?;
     remote_cluster(world, c, alias)?;
-    world.clusters[c].ccr.rules.insert(key, Rule {
-        leader_alias: alias.to_string(),
-        name: name.to_string(),
-        pattern: pattern.to_string(),
-        follower_pattern: body.get("follower_index_pattern").and_then(Value::as_str).map(str::to_string),
-        settings: body.get("settings").cloned().unwrap_or(json!({})),
-        success: 0,
-        failed: 0,
-        failed_indices: Vec::new(),
-        last_execution: world.now,
-    });
+    world.clusters[c].ccr.rules.insert(
+        key,
+        Rule {
+            leader_alias: alias.to_string(),
+            name: name.to_string(),
+            pattern: pattern.to_string(),
+            follower_pattern: body
+                .get("follower_index_pattern")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            settings: body.get("settings").cloned().unwrap_or(json!({})),
+            success: 0,
+            failed: 0,
+            failed_indices: Vec::new(),
+            last_execution: world.now,
+        },
+    );
     run_autofollow(world, c);
     Ok(ack())
 }
@@ -313,22 +441,48 @@ pub fn autofollow(world: &mut World, c: usize, req: &Req) -> HResult {
 /// Starts replication for leader indices matching a rule that are not followed yet.
 pub fn run_autofollow(world: &mut World, c: usize) {
     let now = world.now;
-    let rules: Vec<(String, Rule)> = world.clusters[c].ccr.rules.iter().map(|(k, r)| (k.clone(), r.clone())).collect();
+    let rules: Vec<(String, Rule)> = world.clusters[c]
+        .ccr
+        .rules
+        .iter()
+        .map(|(k, r)| (k.clone(), r.clone()))
+        .collect();
     for (key, rule) in rules {
-        let Ok(lc) = remote_cluster(world, c, &rule.leader_alias) else { continue };
+        let Ok(lc) = remote_cluster(world, c, &rule.leader_alias) else {
+            continue;
+        };
         let candidates: Vec<String> = world.clusters[lc]
             .indices
             .values()
-            .filter(|ix| crate::sim::util::wildcard_match(&rule.pattern, &ix.name) && ix.follower_of().is_none() && !ix.hidden())
+            .filter(|ix| {
+                crate::sim::util::wildcard_match(&rule.pattern, &ix.name)
+                    && ix.follower_of().is_none()
+                    && !ix.hidden()
+            })
             .map(|ix| ix.name.clone())
             .collect();
         for leader in candidates {
-            let follower = rule.follower_pattern.as_ref().map(|p| p.replace("{{leader_index}}", &leader)).unwrap_or_else(|| leader.clone());
-            let already = world.clusters[c].ccr.reps.values().any(|r| r.leader_cluster == lc && r.leader_index == leader);
+            let follower = rule
+                .follower_pattern
+                .as_ref()
+                .map(|p| p.replace("{{leader_index}}", &leader))
+                .unwrap_or_else(|| leader.clone());
+            let already = world.clusters[c]
+                .ccr
+                .reps
+                .values()
+                .any(|r| r.leader_cluster == lc && r.leader_index == leader);
             if already || world.clusters[c].indices.contains_key(&follower) {
                 continue;
             }
-            let res = start_replication(world, c, &follower, &rule.leader_alias, &leader, &rule.settings);
+            let res = start_replication(
+                world,
+                c,
+                &follower,
+                &rule.leader_alias,
+                &leader,
+                &rule.settings,
+            );
             if let Some(r) = world.clusters[c].ccr.rules.get_mut(&key) {
                 r.last_execution = now;
                 match res {

@@ -70,11 +70,22 @@ pub struct Ccr {
 /// other seeds to the cluster itself (so the upstream single-cluster stories work).
 pub fn remote_cluster(world: &World, c: usize, alias: &str) -> OsResult<usize> {
     let key = format!("cluster.remote.{alias}.seeds");
-    let seeds = world.clusters[c].settings.get(&key).cloned().ok_or_else(|| {
-        OsError::new(404, "no_such_remote_cluster_exception", format!("no such remote cluster: [{alias}]"))
-    })?;
+    let seeds = world.clusters[c]
+        .settings
+        .get(&key)
+        .cloned()
+        .ok_or_else(|| {
+            OsError::new(
+                404,
+                "no_such_remote_cluster_exception",
+                format!("no such remote cluster: [{alias}]"),
+            )
+        })?;
     let seeds: Vec<String> = match seeds {
-        Value::Array(a) => a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect(),
         Value::String(s) => s.split(',').map(|x| x.trim().to_string()).collect(),
         _ => vec![],
     };
@@ -104,7 +115,9 @@ fn auto_pause_reason(leader: &str, why: &str) -> String {
 /// Completes the restore once its time has come (called lazily and by the tick).
 pub fn refresh(world: &mut World, c: usize, follower: &str) {
     let now = world.now;
-    let Some(rep) = world.clusters[c].ccr.reps.get(follower).cloned() else { return };
+    let Some(rep) = world.clusters[c].ccr.reps.get(follower).cloned() else {
+        return;
+    };
     if rep.state != RepState::Running || rep.restored || now < rep.restore_done {
         return;
     }
@@ -141,7 +154,9 @@ pub fn tick(world: &mut World, c: usize) {
     let names: Vec<String> = world.clusters[c].ccr.reps.keys().cloned().collect();
     for name in names {
         refresh(world, c, &name);
-        let Some(mut rep) = world.clusters[c].ccr.reps.get(&name).cloned() else { continue };
+        let Some(mut rep) = world.clusters[c].ccr.reps.get(&name).cloned() else {
+            continue;
+        };
         if rep.state != RepState::Running || !rep.restored {
             continue;
         }
@@ -150,15 +165,25 @@ pub fn tick(world: &mut World, c: usize) {
             let since = *rep.unreachable_since.get_or_insert(now);
             if now - since >= MAX_FAILURE_MS {
                 rep.state = RepState::Paused;
-                rep.reason = auto_pause_reason(&rep.leader_index, "org.opensearch.transport.ConnectTransportException - \"connect_exception\"");
+                rep.reason = auto_pause_reason(
+                    &rep.leader_index,
+                    "org.opensearch.transport.ConnectTransportException - \"connect_exception\"",
+                );
             }
             world.clusters[c].ccr.reps.insert(name, rep);
             continue;
         }
         rep.unreachable_since = None;
         rep.lease_renewed = now;
-        let Some(leader_ops) = world.clusters[lc].indices.get(&rep.leader_index).map(|l| l.docs.ops(now)) else { continue };
-        let step = (world.models.ccr_ops_per_sec * super::world::CCR_TICK_MS as f64 / 1000.0) as u64;
+        let Some(leader_ops) = world.clusters[lc]
+            .indices
+            .get(&rep.leader_index)
+            .map(|l| l.docs.ops(now))
+        else {
+            continue;
+        };
+        let step =
+            (world.models.ccr_ops_per_sec * super::world::CCR_TICK_MS as f64 / 1000.0) as u64;
         let before = rep.follower_ops;
         rep.follower_ops = leader_ops.min(rep.follower_ops + step.max(1));
         let moved = rep.follower_ops - before;
@@ -167,7 +192,9 @@ pub fn tick(world: &mut World, c: usize) {
         set_follower_docs(world, c, &name, &rep);
         world.clusters[c].ccr.reps.insert(name, rep);
     }
-    if now - world.clusters[c].ccr.last_autofollow >= AUTOFOLLOW_POLL_MS && !world.clusters[c].ccr.rules.is_empty() {
+    if now - world.clusters[c].ccr.last_autofollow >= AUTOFOLLOW_POLL_MS
+        && !world.clusters[c].ccr.rules.is_empty()
+    {
         world.clusters[c].ccr.last_autofollow = now;
         api::run_autofollow(world, c);
     }
@@ -178,9 +205,15 @@ pub fn on_index_deleted(world: &mut World, c: usize, name: &str, _now: i64) {
     world.clusters[c].ccr.reps.remove(name);
     for cl in world.clusters.iter_mut() {
         for rep in cl.ccr.reps.values_mut() {
-            if rep.leader_cluster == c && rep.leader_index == name && rep.state == RepState::Running {
+            if rep.leader_cluster == c && rep.leader_index == name && rep.state == RepState::Running
+            {
                 rep.state = RepState::Paused;
-                rep.reason = auto_pause_reason(name, &format!("org.opensearch.index.IndexNotFoundException - \"no such index [{name}]\""));
+                rep.reason = auto_pause_reason(
+                    name,
+                    &format!(
+                        "org.opensearch.index.IndexNotFoundException - \"no such index [{name}]\""
+                    ),
+                );
             }
         }
     }
@@ -190,14 +223,17 @@ pub fn on_index_deleted(world: &mut World, c: usize, name: &str, _now: i64) {
 pub fn stop(world: &mut World, c: usize, follower: &str) -> OsResult<()> {
     refresh(world, c, follower);
     let Some(rep) = world.clusters[c].ccr.reps.remove(follower) else {
-        return Err(OsError::illegal_argument(format!("No replication in progress for index:{follower}")));
+        return Err(OsError::illegal_argument(format!(
+            "No replication in progress for index:{follower}"
+        )));
     };
     if !rep.restored {
         super::ops::delete_index(world, c, follower);
         return Ok(());
     }
     if let Some(ix) = world.clusters[c].indices.get_mut(follower) {
-        ix.settings.remove("index.plugins.replication.follower.leader_index");
+        ix.settings
+            .remove("index.plugins.replication.follower.leader_index");
     }
     Ok(())
 }
@@ -215,14 +251,22 @@ pub fn status_json(world: &World, c: usize, follower: &str, verbose: bool) -> Va
             o["status"] = json!("BOOTSTRAPPING");
             let total = rep.restore_done - rep.started;
             let done = (world.now - rep.started).clamp(0, total.max(0));
-            let frac = if total > 0 { done as f64 / total as f64 } else { 1.0 };
+            let frac = if total > 0 {
+                done as f64 / total as f64
+            } else {
+                1.0
+            };
             o["bootstrap_details"] = json!({"bytes_total": rep.restore_bytes, "bytes_recovered": (rep.restore_bytes as f64 * frac) as u64,
                 "bytes_percent": (frac * 1000.0).round() / 10.0, "files_total": 7, "files_recovered": (7.0 * frac) as u64,
                 "files_percent": (frac * 1000.0).round() / 10.0, "start_time": rep.started, "running_time": done});
         }
         RepState::Running => {
             o["status"] = json!("SYNCING");
-            let leader_ops = world.clusters[rep.leader_cluster].indices.get(&rep.leader_index).map(|l| l.docs.ops(world.now)).unwrap_or(0);
+            let leader_ops = world.clusters[rep.leader_cluster]
+                .indices
+                .get(&rep.leader_index)
+                .map(|l| l.docs.ops(world.now))
+                .unwrap_or(0);
             let k = i64::from(rep.shards.max(1));
             o["syncing_details"] = json!({"leader_checkpoint": leader_ops as i64 - k,
                 "follower_checkpoint": rep.follower_ops as i64 - k, "seq_no": rep.follower_ops as i64});

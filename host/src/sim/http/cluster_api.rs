@@ -98,7 +98,13 @@ pub fn health(w: &mut World, r: &Req, idx: Option<&str>) -> HResult {
                 let copies: Vec<_> = ix.shards.iter().filter(|x| x.shard == s).collect();
                 let active = copies.iter().filter(|x| x.node.is_some()).count();
                 let primary = copies.iter().any(|x| x.primary && x.node.is_some());
-                let st = if !primary { "red" } else if active < copies.len() { "yellow" } else { "green" };
+                let st = if !primary {
+                    "red"
+                } else if active < copies.len() {
+                    "yellow"
+                } else {
+                    "green"
+                };
                 shards.insert(s.to_string(), json!({"status": st, "primary_active": primary, "active_shards": active,
                     "relocating_shards": 0, "initializing_shards": 0, "unassigned_shards": copies.len() - active}));
             }
@@ -107,9 +113,17 @@ pub fn health(w: &mut World, r: &Req, idx: Option<&str>) -> HResult {
         indices.insert(name.clone(), v);
     }
     let up = cl.nodes.iter().filter(|n| n.up).count();
-    let data = cl.nodes.iter().filter(|n| n.up && n.roles.iter().any(|x| x == "data")).count();
+    let data = cl
+        .nodes
+        .iter()
+        .filter(|n| n.up && n.roles.iter().any(|x| x == "data"))
+        .count();
     let total = totals.active + totals.unassigned;
-    let pct = if total == 0 { 100.0 } else { totals.active as f64 * 100.0 / total as f64 };
+    let pct = if total == 0 {
+        100.0
+    } else {
+        totals.active as f64 * 100.0 / total as f64
+    };
     let mut timed_out = false;
     if let Some(want) = r.q("wait_for_status") {
         timed_out |= rank(status) > rank(want);
@@ -139,11 +153,17 @@ fn setting_defaults() -> BTreeMap<String, Value> {
         ("plugins.index_state_management.job_interval", "5"),
         ("plugins.index_state_management.jitter", "0.6"),
         ("plugins.index_state_management.enabled", "true"),
-        ("plugins.index_state_management.allow_running_on_red_cluster", "false"),
+        (
+            "plugins.index_state_management.allow_running_on_red_cluster",
+            "false",
+        ),
         ("plugins.jobscheduler.jitter_limit", "0.6"),
         ("cluster.routing.allocation.disk.watermark.low", "85%"),
         ("cluster.routing.allocation.disk.watermark.high", "90%"),
-        ("cluster.routing.allocation.disk.watermark.flood_stage", "95%"),
+        (
+            "cluster.routing.allocation.disk.watermark.flood_stage",
+            "95%",
+        ),
         ("cluster.routing.allocation.disk.threshold_enabled", "true"),
         ("cluster.routing.allocation.total_shards_per_node", "-1"),
         ("cluster.max_shards_per_node", "1000"),
@@ -158,9 +178,29 @@ fn setting_defaults() -> BTreeMap<String, Value> {
 }
 
 const KNOWN_CLUSTER_PREFIXES: &[&str] = &[
-    "cluster.", "plugins.", "opendistro.", "indices.", "search.", "action.", "logger.", "snapshot.",
-    "persistent_tasks.", "script.", "ingest.", "transport.", "http.", "node.", "knn.", "opensearch.",
-    "search_backpressure.", "wlm.", "segrep.", "remote_store.", "bootstrap.", "gateway.", "discovery.",
+    "cluster.",
+    "plugins.",
+    "opendistro.",
+    "indices.",
+    "search.",
+    "action.",
+    "logger.",
+    "snapshot.",
+    "persistent_tasks.",
+    "script.",
+    "ingest.",
+    "transport.",
+    "http.",
+    "node.",
+    "knn.",
+    "opensearch.",
+    "search_backpressure.",
+    "wlm.",
+    "segrep.",
+    "remote_store.",
+    "bootstrap.",
+    "gateway.",
+    "discovery.",
 ];
 
 fn out_map(m: &BTreeMap<String, Value>, flat: bool) -> Value {
@@ -200,18 +240,31 @@ pub fn settings(w: &mut World, r: &Req) -> HResult {
         let slot = match k.as_str() {
             "persistent" => 0,
             "transient" => 1,
-            other => return Err(OsError::new(400, "x_content_parse_exception", format!("[1:2] [cluster_update_settings_request] unknown field [{other}]"))),
+            other => {
+                return Err(OsError::new(
+                    400,
+                    "x_content_parse_exception",
+                    format!("[1:2] [cluster_update_settings_request] unknown field [{other}]"),
+                ))
+            }
         };
         for (key, val) in flatten(v) {
             if !KNOWN_CLUSTER_PREFIXES.iter().any(|p| key.starts_with(p)) {
-                return Err(OsError::illegal_argument(format!("{} setting [{key}], not recognized", if slot == 0 { "persistent" } else { "transient" })));
+                return Err(OsError::illegal_argument(format!(
+                    "{} setting [{key}], not recognized",
+                    if slot == 0 { "persistent" } else { "transient" }
+                )));
             }
             updates.push((slot, key, val));
         }
     }
     let cl = &mut w.clusters[r.cluster];
     for (slot, key, val) in updates {
-        let target = if slot == 0 { &mut cl.settings.persistent } else { &mut cl.settings.transient };
+        let target = if slot == 0 {
+            &mut cl.settings.persistent
+        } else {
+            &mut cl.settings.transient
+        };
         match val {
             Some(v) => {
                 let v = stringify(v);
@@ -231,7 +284,9 @@ pub fn settings(w: &mut World, r: &Req) -> HResult {
     cl.health_dirty = true;
     crate::sim::alloc::reroute_all(cl);
     let [p, t] = applied;
-    Ok(Resp::ok(json!({"acknowledged": true, "persistent": out_map(&p, flat), "transient": out_map(&t, flat)})))
+    Ok(Resp::ok(
+        json!({"acknowledged": true, "persistent": out_map(&p, flat), "transient": out_map(&t, flat)}),
+    ))
 }
 
 pub fn allocation_explain(w: &mut World, r: &Req) -> HResult {
@@ -242,11 +297,16 @@ pub fn allocation_explain(w: &mut World, r: &Req) -> HResult {
         Some(i) => (
             i.to_string(),
             body.get("shard").and_then(Value::as_u64).unwrap_or(0) as u32,
-            body.get("primary").and_then(Value::as_bool).unwrap_or(false),
+            body.get("primary")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         ),
         None => {
             let found = cl.indices.values().find_map(|ix| {
-                ix.shards.iter().find(|s| s.node.is_none() && ix.open).map(|s| (ix.name.clone(), s.shard, s.primary))
+                ix.shards
+                    .iter()
+                    .find(|s| s.node.is_none() && ix.open)
+                    .map(|s| (ix.name.clone(), s.shard, s.primary))
             });
             found.ok_or_else(|| OsError::illegal_argument(format!(
                 "unable to find any unassigned shards to explain [ClusterAllocationExplainRequest[useAnyUnassignedShard=true,includeYesDecisions?={include_yes}]"
@@ -260,7 +320,8 @@ pub fn allocation_explain(w: &mut World, r: &Req) -> HResult {
                 "free_bytes": n.disk_total - n.disk_used(), "free_disk_percent": 100.0 - n.disk_percent(), "used_disk_percent": n.disk_percent()});
             (n.id.clone(), json!({"node_name": n.name, "least_available": usage, "most_available": usage}))
         }).collect();
-        v["cluster_info"] = json!({"nodes": disk, "shard_sizes": {}, "shard_paths": {}, "reserved_sizes": []});
+        v["cluster_info"] =
+            json!({"nodes": disk, "shard_sizes": {}, "shard_paths": {}, "reserved_sizes": []});
     }
     Ok(Resp::ok(v))
 }
@@ -274,9 +335,19 @@ pub fn reroute(w: &mut World, r: &Req) -> HResult {
 pub fn remote_info(w: &mut World, r: &Req) -> HResult {
     let cl = &w.clusters[r.cluster];
     let mut o = Map::new();
-    for (k, v) in cl.settings.persistent.iter().chain(cl.settings.transient.iter()) {
-        if let Some(alias) = k.strip_prefix("cluster.remote.").and_then(|s| s.strip_suffix(".seeds")) {
-            let connected = crate::sim::ccr::remote_cluster(w, r.cluster, alias).map(|lc| crate::sim::ccr::reachable(w, lc)).unwrap_or(false);
+    for (k, v) in cl
+        .settings
+        .persistent
+        .iter()
+        .chain(cl.settings.transient.iter())
+    {
+        if let Some(alias) = k
+            .strip_prefix("cluster.remote.")
+            .and_then(|s| s.strip_suffix(".seeds"))
+        {
+            let connected = crate::sim::ccr::remote_cluster(w, r.cluster, alias)
+                .map(|lc| crate::sim::ccr::reachable(w, lc))
+                .unwrap_or(false);
             o.insert(alias.to_string(), json!({"connected": connected, "mode": "sniff", "seeds": v, "num_nodes_connected": if connected {1} else {0},
                 "max_connections_per_cluster": 3, "initial_connect_timeout": "30s", "skip_unavailable": false}));
         }
@@ -290,21 +361,65 @@ pub fn stats(w: &mut World, r: &Req) -> HResult {
     let docs: u64 = cl.indices.values().map(|i| i.docs.count(now)).sum();
     let store: u64 = cl.indices.values().map(|i| i.total_bytes(now)).sum();
     let shards: usize = cl.indices.values().map(|i| i.assigned_copies()).sum();
-    let status = if cl.indices.values().any(|i| i.health() == "red") { "red" } else if cl.indices.values().any(|i| i.health() == "yellow") { "yellow" } else { "green" };
-    Ok(Resp::ok(json!({"_nodes": {"total": cl.nodes.len(), "successful": cl.nodes.len(), "failed": 0},
+    let status = if cl.indices.values().any(|i| i.health() == "red") {
+        "red"
+    } else if cl.indices.values().any(|i| i.health() == "yellow") {
+        "yellow"
+    } else {
+        "green"
+    };
+    Ok(Resp::ok(
+        json!({"_nodes": {"total": cl.nodes.len(), "successful": cl.nodes.len(), "failed": 0},
         "cluster_name": cl.name, "cluster_uuid": cl.uuid, "timestamp": now, "status": status,
         "indices": {"count": cl.indices.len(), "shards": {"total": shards}, "docs": {"count": docs, "deleted": 0},
             "store": {"size_in_bytes": store, "reserved_in_bytes": 0}},
-        "nodes": {"count": {"total": cl.nodes.len(), "data": cl.nodes.len(), "cluster_manager": cl.nodes.len()}}})))
+        "nodes": {"count": {"total": cl.nodes.len(), "data": cl.nodes.len(), "cluster_manager": cl.nodes.len()}}}),
+    ))
 }
 
 const STATS_METRICS: &[&str] = &[
-    "indices", "os", "process", "jvm", "thread_pool", "fs", "transport", "http", "breaker", "script", "discovery",
-    "ingest", "adaptive_selection", "indexing_pressure", "shard_indexing_pressure", "search_backpressure",
-    "cluster_manager_throttling", "weighted_routing", "file_cache", "task_cancellation", "search_pipeline",
-    "resource_usage_stats", "segment_replication_backpressure", "repositories", "admission_control", "caches", "script_cache",
+    "indices",
+    "os",
+    "process",
+    "jvm",
+    "thread_pool",
+    "fs",
+    "transport",
+    "http",
+    "breaker",
+    "script",
+    "discovery",
+    "ingest",
+    "adaptive_selection",
+    "indexing_pressure",
+    "shard_indexing_pressure",
+    "search_backpressure",
+    "cluster_manager_throttling",
+    "weighted_routing",
+    "file_cache",
+    "task_cancellation",
+    "search_pipeline",
+    "resource_usage_stats",
+    "segment_replication_backpressure",
+    "repositories",
+    "admission_control",
+    "caches",
+    "script_cache",
 ];
-const INFO_METRICS: &[&str] = &["settings", "os", "process", "jvm", "thread_pool", "transport", "http", "plugins", "ingest", "aggregations", "indices", "search_pipelines"];
+const INFO_METRICS: &[&str] = &[
+    "settings",
+    "os",
+    "process",
+    "jvm",
+    "thread_pool",
+    "transport",
+    "http",
+    "plugins",
+    "ingest",
+    "aggregations",
+    "indices",
+    "search_pipelines",
+];
 
 pub fn select_nodes(cl: &Cluster, spec: &str) -> Vec<usize> {
     let mut set: Vec<bool> = vec![false; cl.nodes.len()];
@@ -313,12 +428,19 @@ pub fn select_nodes(cl: &Cluster, spec: &str) -> Vec<usize> {
             set.iter_mut().for_each(|x| *x = true);
         }
         match part {
-            "_all" | "_local" | "*" | "_cluster_manager" | "_master" => set.iter_mut().for_each(|x| *x = true),
+            "_all" | "_local" | "*" | "_cluster_manager" | "_master" => {
+                set.iter_mut().for_each(|x| *x = true)
+            }
             p if p.contains(':') => {
                 let (role, val) = p.split_once(':').unwrap_or((p, "true"));
-                let role = if role == "master" { "cluster_manager" } else { role };
+                let role = if role == "master" {
+                    "cluster_manager"
+                } else {
+                    role
+                };
                 for (n, node) in cl.nodes.iter().enumerate() {
-                    let has = node.roles.iter().any(|r| r == role) || node.attributes.get(role).is_some_and(|v| v == val);
+                    let has = node.roles.iter().any(|r| r == role)
+                        || node.attributes.get(role).is_some_and(|v| v == val);
                     if val == "true" && has || node.attributes.get(role).is_some_and(|v| v == val) {
                         set[n] = true;
                     } else if val == "false" && has {
@@ -335,7 +457,11 @@ pub fn select_nodes(cl: &Cluster, spec: &str) -> Vec<usize> {
             }
         }
     }
-    set.iter().enumerate().filter(|(_, x)| **x).map(|(i, _)| i).collect()
+    set.iter()
+        .enumerate()
+        .filter(|(_, x)| **x)
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn pools_stats(node: &crate::sim::nodes::Node) -> Value {
@@ -374,7 +500,8 @@ fn node_stats(w: &World, cl: &Cluster, n: usize, metrics: &[String]) -> Value {
         "ip": node.ip, "roles": node.roles, "attributes": node.attributes});
     if want("indices") {
         let mut ind = super::indices_api::sections(docs, 0, store, docs);
-        ind["request_cache"] = json!({"memory_size_in_bytes": 0, "evictions": 0, "hit_count": 0, "miss_count": 0});
+        ind["request_cache"] =
+            json!({"memory_size_in_bytes": 0, "evictions": 0, "hit_count": 0, "miss_count": 0});
         o["indices"] = ind;
     }
     if want("os") {
@@ -438,15 +565,27 @@ pub fn nodes(w: &mut World, r: &Req, rest: &[String]) -> HResult {
         _ => return Ok(super::no_handler(r)),
     };
     if stats {
-        if let Some(bad) = metrics.iter().find(|m| !STATS_METRICS.contains(&m.as_str()) && *m != "_all") {
-            return Err(OsError::illegal_argument(format!("request [{}] contains unrecognized metric: [{bad}]", r.path)));
+        if let Some(bad) = metrics
+            .iter()
+            .find(|m| !STATS_METRICS.contains(&m.as_str()) && *m != "_all")
+        {
+            return Err(OsError::illegal_argument(format!(
+                "request [{}] contains unrecognized metric: [{bad}]",
+                r.path
+            )));
         }
     }
     let ids = select_nodes(cl, &node_spec);
     let mut nodes = Map::new();
     for n in &ids {
-        let v = if stats { node_stats(w, cl, *n, &metrics) } else { node_info(cl, *n, &metrics) };
+        let v = if stats {
+            node_stats(w, cl, *n, &metrics)
+        } else {
+            node_info(cl, *n, &metrics)
+        };
         nodes.insert(cl.nodes[*n].id.clone(), v);
     }
-    Ok(Resp::ok(json!({"_nodes": {"total": ids.len(), "successful": ids.len(), "failed": 0}, "cluster_name": cl.name, "nodes": nodes})))
+    Ok(Resp::ok(
+        json!({"_nodes": {"total": ids.len(), "successful": ids.len(), "failed": 0}, "cluster_name": cl.name, "nodes": nodes}),
+    ))
 }

@@ -95,7 +95,9 @@ pub fn handle(w: &mut World, r: &Req) -> Resp {
         }
         ("POST" | "PUT", ["_sim", "scenario"]) => {
             let text = String::from_utf8_lossy(&r.body).to_string();
-            match crate::sim::scenario::Scenario::parse(&text).and_then(|s| crate::sim::scenario::apply(w, &s)) {
+            match crate::sim::scenario::Scenario::parse(&text)
+                .and_then(|s| crate::sim::scenario::apply(w, &s))
+            {
                 Ok(()) => Resp::ok(json!({"acknowledged": true})),
                 Err(e) => bad(e.to_string()),
             }
@@ -105,13 +107,21 @@ pub fn handle(w: &mut World, r: &Req) -> Resp {
                 Ok(b) => b,
                 Err(e) => return e,
             };
-            let Some(alias) = b.get("alias").and_then(Value::as_str) else { return bad("alias is required") };
-            let c = match faults::cluster_index(w, &b.get("cluster").and_then(Value::as_str).map(str::to_string)) {
+            let Some(alias) = b.get("alias").and_then(Value::as_str) else {
+                return bad("alias is required");
+            };
+            let c = match faults::cluster_index(
+                w,
+                &b.get("cluster").and_then(Value::as_str).map(str::to_string),
+            ) {
                 Ok(c) => c,
                 Err(e) => return bad(e),
             };
             let dps = b.get("docs_per_sec").and_then(Value::as_f64).unwrap_or(0.0);
-            let bpd = b.get("bytes_per_doc").and_then(Value::as_f64).unwrap_or(500.0);
+            let bpd = b
+                .get("bytes_per_doc")
+                .and_then(Value::as_f64)
+                .unwrap_or(500.0);
             if dps <= 0.0 {
                 w.clusters[c].ingest.remove(alias);
             } else {
@@ -121,7 +131,11 @@ pub fn handle(w: &mut World, r: &Req) -> Resp {
             Resp::ok(json!({"acknowledged": true}))
         }
         ("GET", ["_sim", "notifications"]) => {
-            let all: Vec<Value> = w.clusters.iter().flat_map(|c| c.notifications.iter().cloned()).collect();
+            let all: Vec<Value> = w
+                .clusters
+                .iter()
+                .flat_map(|c| c.notifications.iter().cloned())
+                .collect();
             Resp::ok(json!({"notifications": all}))
         }
         ("GET", ["_sim", "state"]) | ("GET", ["_sim"]) => {

@@ -37,11 +37,20 @@ fn settings_json(ix: &Index, flat: bool, filter: Option<&str>) -> Value {
     let kept: BTreeMap<String, String> = ix
         .settings
         .iter()
-        .filter(|(k, _)| filter.is_none_or(|f| f.split(',').any(|p| wildcard_match(p, k) || k.starts_with(&format!("{p}.")))))
+        .filter(|(k, _)| {
+            filter.is_none_or(|f| {
+                f.split(',')
+                    .any(|p| wildcard_match(p, k) || k.starts_with(&format!("{p}.")))
+            })
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     if flat {
-        Value::Object(kept.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+        Value::Object(
+            kept.into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        )
     } else {
         nest(strings_to_values(&kept))
     }
@@ -54,19 +63,31 @@ pub fn index(w: &mut World, r: &Req, name: &str) -> HResult {
             let body = r.json()?;
             let spec = ops::parse_create_body(&body)?;
             ops::create_index(w, c, name, spec)?;
-            let red = w.clusters[c].indices.get(name).is_some_and(|ix| ix.health() == "red");
-            Ok(Resp::ok(json!({"acknowledged": true, "shards_acknowledged": !red, "index": name})))
+            let red = w.clusters[c]
+                .indices
+                .get(name)
+                .is_some_and(|ix| ix.health() == "red");
+            Ok(Resp::ok(
+                json!({"acknowledged": true, "shards_acknowledged": !red, "index": name}),
+            ))
         }
         "DELETE" => {
             let cl = &w.clusters[c];
             for part in name.split(',') {
-                if !part.contains('*') && cl.aliases.contains_key(part) && !cl.indices.contains_key(part) {
+                if !part.contains('*')
+                    && cl.aliases.contains_key(part)
+                    && !cl.indices.contains_key(part)
+                {
                     return Err(OsError::illegal_argument(format!(
                         "The provided expression [{part}] matches an alias, specify the corresponding concrete indices instead."
                     )));
                 }
             }
-            let names = if r.flag("ignore_unavailable") { cl.resolve(name) } else { cl.resolve_strict(name)? };
+            let names = if r.flag("ignore_unavailable") {
+                cl.resolve(name)
+            } else {
+                cl.resolve_strict(name)?
+            };
             for n in names {
                 ops::delete_index(w, c, &n);
             }
@@ -88,7 +109,11 @@ pub fn index(w: &mut World, r: &Req, name: &str) -> HResult {
             let mut o = Map::new();
             for n in names {
                 let ix = &cl.indices[&n];
-                let aliases: Map<String, Value> = ix.aliases.iter().map(|(a, m)| (a.clone(), alias_json(m))).collect();
+                let aliases: Map<String, Value> = ix
+                    .aliases
+                    .iter()
+                    .map(|(a, m)| (a.clone(), alias_json(m)))
+                    .collect();
                 o.insert(n, json!({"aliases": aliases, "mappings": ix.mappings, "settings": settings_json(ix, flat, None)}));
             }
             Ok(Resp::ok(Value::Object(o)))
@@ -137,10 +162,23 @@ pub fn sections(docs: u64, deleted: u64, bytes: u64, ops: u64) -> Value {
 }
 
 fn stat_block(ix: &Index, now: i64, total: bool, metric: Option<&str>) -> Value {
-    let copies = if total { ix.assigned_copies().max(1) as u64 / u64::from(ix.num_shards().max(1)).max(1) } else { 1 };
+    let copies = if total {
+        ix.assigned_copies().max(1) as u64 / u64::from(ix.num_shards().max(1)).max(1)
+    } else {
+        1
+    };
     let docs = ix.docs.count(now);
-    let bytes = if total { ix.total_bytes(now) } else { ix.primary_bytes(now) };
-    let mut o = sections(docs * copies, ix.docs.deleted * copies, bytes, ix.docs.ops(now) * copies);
+    let bytes = if total {
+        ix.total_bytes(now)
+    } else {
+        ix.primary_bytes(now)
+    };
+    let mut o = sections(
+        docs * copies,
+        ix.docs.deleted * copies,
+        bytes,
+        ix.docs.ops(now) * copies,
+    );
     if let (Some(m), Some(obj)) = (metric, o.as_object_mut()) {
         if m != "_all" {
             let keep: Vec<&str> = m.split(',').collect();
@@ -200,7 +238,10 @@ pub fn settings(w: &mut World, r: &Req, idx: &str, name: Option<&str>) -> HResul
     if r.method == "PUT" {
         let body = r.json_required()?;
         let inner = body.get("settings").cloned().unwrap_or(body);
-        let updates: BTreeMap<String, Option<Value>> = flatten(&inner).into_iter().map(|(k, v)| (ops::index_key(&k), v)).collect();
+        let updates: BTreeMap<String, Option<Value>> = flatten(&inner)
+            .into_iter()
+            .map(|(k, v)| (ops::index_key(&k), v))
+            .collect();
         let names = w.clusters[c].resolve_strict(idx)?;
         for n in &names {
             ops::update_settings(w, c, n, &updates)?;
@@ -209,7 +250,11 @@ pub fn settings(w: &mut World, r: &Req, idx: &str, name: Option<&str>) -> HResul
         return Ok(ack());
     }
     let cl = &w.clusters[c];
-    let names = if idx == "_all" { cl.indices.keys().cloned().collect() } else { cl.resolve_strict(idx)? };
+    let names = if idx == "_all" {
+        cl.indices.keys().cloned().collect()
+    } else {
+        cl.resolve_strict(idx)?
+    };
     let flat = r.flag("flat_settings");
     let mut o = Map::new();
     for n in names {
@@ -217,17 +262,29 @@ pub fn settings(w: &mut World, r: &Req, idx: &str, name: Option<&str>) -> HResul
         let mut entry = json!({"settings": settings_json(ix, flat, name)});
         if r.flag("include_defaults") {
             let defaults: BTreeMap<String, String> = [
-                ("index.store.type", ""), ("index.refresh_interval", "1s"), ("index.priority", "1"), ("index.hidden", "false"),
-                ("index.blocks.write", "false"), ("index.blocks.read_only", "false"), ("index.blocks.read_only_allow_delete", "false"),
-                ("index.routing.allocation.total_shards_per_node", "-1"), ("index.soft_deletes.enabled", "true"),
-                ("index.soft_deletes.retention_lease.period", "12h"), ("index.auto_expand_replicas", "false"),
+                ("index.store.type", ""),
+                ("index.refresh_interval", "1s"),
+                ("index.priority", "1"),
+                ("index.hidden", "false"),
+                ("index.blocks.write", "false"),
+                ("index.blocks.read_only", "false"),
+                ("index.blocks.read_only_allow_delete", "false"),
+                ("index.routing.allocation.total_shards_per_node", "-1"),
+                ("index.soft_deletes.enabled", "true"),
+                ("index.soft_deletes.retention_lease.period", "12h"),
+                ("index.auto_expand_replicas", "false"),
             ]
             .into_iter()
             .filter(|(k, _)| !ix.settings.contains_key(*k))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
             entry["defaults"] = if flat {
-                Value::Object(defaults.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+                Value::Object(
+                    defaults
+                        .into_iter()
+                        .map(|(k, v)| (k, Value::String(v)))
+                        .collect(),
+                )
             } else {
                 nest(strings_to_values(&defaults))
             };
@@ -240,7 +297,10 @@ pub fn settings(w: &mut World, r: &Req, idx: &str, name: Option<&str>) -> HResul
 fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
         _ => vec![],
     }
 }
@@ -249,10 +309,23 @@ fn check_single_write(cl: &Cluster, alias: &str) -> Result<(), OsError> {
     let writers: Vec<String> = cl
         .alias_indices(alias)
         .into_iter()
-        .filter(|i| cl.indices.get(i).and_then(|ix| ix.aliases.get(alias)).and_then(|m| m.is_write_index) == Some(true))
+        .filter(|i| {
+            cl.indices
+                .get(i)
+                .and_then(|ix| ix.aliases.get(alias))
+                .and_then(|m| m.is_write_index)
+                == Some(true)
+        })
         .collect();
     if writers.len() > 1 {
-        return Err(OsError::new(400, "illegal_state_exception", format!("alias [{alias}] has more than one write index [{}]", writers.join(","))));
+        return Err(OsError::new(
+            400,
+            "illegal_state_exception",
+            format!(
+                "alias [{alias}] has more than one write index [{}]",
+                writers.join(",")
+            ),
+        ));
     }
     Ok(())
 }
@@ -263,14 +336,24 @@ pub fn aliases(w: &mut World, r: &Req) -> HResult {
         return get_alias(w, r, None, None);
     }
     let body = r.json_required()?;
-    let actions = body.get("actions").and_then(Value::as_array).cloned().ok_or_else(|| {
-        OsError::new(400, "action_request_validation_exception", "Validation Failed: 1: no actions specified;")
-    })?;
+    let actions = body
+        .get("actions")
+        .and_then(Value::as_array)
+        .cloned()
+        .ok_or_else(|| {
+            OsError::new(
+                400,
+                "action_request_validation_exception",
+                "Validation Failed: 1: no actions specified;",
+            )
+        })?;
     // Validate first so a failing action leaves nothing half-applied.
     let snapshot = (w.clusters[c].indices.clone(), w.clusters[c].aliases.clone());
     let result = (|| -> Result<(), OsError> {
         for a in &actions {
-            let Some((kind, spec)) = a.as_object().and_then(|o| o.iter().next()) else { continue };
+            let Some((kind, spec)) = a.as_object().and_then(|o| o.iter().next()) else {
+                continue;
+            };
             let mut indices = strings(spec.get("index"));
             indices.extend(strings(spec.get("indices")));
             let mut names = strings(spec.get("alias"));
@@ -292,9 +375,22 @@ pub fn aliases(w: &mut World, r: &Req) -> HResult {
                     let cl = &mut w.clusters[c];
                     for i in &concrete {
                         for n in &names {
-                            let pattern_hits: Vec<String> = cl.indices[i].aliases.keys().filter(|a| wildcard_match(n, a)).cloned().collect();
-                            if pattern_hits.is_empty() && spec.get("must_exist") != Some(&Value::Bool(false)) {
-                                return Err(OsError::new(404, "aliases_not_found_exception", format!("aliases [{n}] missing")).with("resource.type", "aliases").with("resource.id", n.clone()));
+                            let pattern_hits: Vec<String> = cl.indices[i]
+                                .aliases
+                                .keys()
+                                .filter(|a| wildcard_match(n, a))
+                                .cloned()
+                                .collect();
+                            if pattern_hits.is_empty()
+                                && spec.get("must_exist") != Some(&Value::Bool(false))
+                            {
+                                return Err(OsError::new(
+                                    404,
+                                    "aliases_not_found_exception",
+                                    format!("aliases [{n}] missing"),
+                                )
+                                .with("resource.type", "aliases")
+                                .with("resource.id", n.clone()));
                             }
                             for a in pattern_hits {
                                 cl.remove_alias(i, &a);
@@ -353,7 +449,10 @@ pub fn get_alias(w: &mut World, r: &Req, idx: Option<&str>, name: Option<&str>) 
             if r.method == "HEAD" {
                 return Ok(Resp::empty(404));
             }
-            return Ok(Resp::json(404, json!({"error": format!("alias [{n}] missing"), "status": 404})));
+            return Ok(Resp::json(
+                404,
+                json!({"error": format!("alias [{n}] missing"), "status": 404}),
+            ));
         }
     }
     if r.method == "HEAD" {
@@ -379,13 +478,24 @@ pub fn alias_one(w: &mut World, r: &Req, idx: &str, name: &str) -> HResult {
             let names = w.clusters[c].resolve_strict(idx)?;
             let mut any = false;
             for n in &names {
-                let hits: Vec<String> = w.clusters[c].indices[n].aliases.keys().filter(|a| wildcard_match(name, a)).cloned().collect();
+                let hits: Vec<String> = w.clusters[c].indices[n]
+                    .aliases
+                    .keys()
+                    .filter(|a| wildcard_match(name, a))
+                    .cloned()
+                    .collect();
                 for a in hits {
                     any |= w.clusters[c].remove_alias(n, &a);
                 }
             }
             if !any {
-                return Err(OsError::new(404, "aliases_not_found_exception", format!("aliases [{name}] missing")).with("resource.type", "aliases").with("resource.id", name));
+                return Err(OsError::new(
+                    404,
+                    "aliases_not_found_exception",
+                    format!("aliases [{name}] missing"),
+                )
+                .with("resource.type", "aliases")
+                .with("resource.id", name));
             }
             ops::sync_ingest_all(w, c);
             Ok(ack())
@@ -399,7 +509,11 @@ pub fn rollover(w: &mut World, r: &Req, alias: &str, new: Option<&str>) -> HResu
     if let Some(o) = body.as_object() {
         for k in o.keys() {
             if !["conditions", "settings", "mappings", "aliases"].contains(&k.as_str()) {
-                return Err(OsError::new(400, "x_content_parse_exception", format!("[1:2] [rollover] unknown field [{k}]")));
+                return Err(OsError::new(
+                    400,
+                    "x_content_parse_exception",
+                    format!("[1:2] [rollover] unknown field [{k}]"),
+                ));
             }
         }
     }
@@ -413,14 +527,20 @@ pub fn template(w: &mut World, r: &Req, name: Option<&str>) -> HResult {
         ("PUT" | "POST", Some(n)) => {
             let body = r.json_required()?;
             if body.get("index_patterns").is_none() {
-                return Err(OsError::new(400, "action_request_validation_exception", "Validation Failed: 1: index patterns are missing;"));
+                return Err(OsError::new(
+                    400,
+                    "action_request_validation_exception",
+                    "Validation Failed: 1: index patterns are missing;",
+                ));
             }
             cl.templates.insert(n.to_string(), body);
             Ok(ack())
         }
         ("DELETE", Some(n)) => match cl.templates.remove(n) {
             Some(_) => Ok(ack()),
-            None => Err(OsError::resource_not_found(format!("index_template [{n}] missing"))),
+            None => Err(OsError::resource_not_found(format!(
+                "index_template [{n}] missing"
+            ))),
         },
         (m, _) => {
             let list: Vec<Value> = cl
@@ -433,7 +553,10 @@ pub fn template(w: &mut World, r: &Req, name: Option<&str>) -> HResult {
                 if m == "HEAD" {
                     return Ok(Resp::empty(404));
                 }
-                return Err(OsError::resource_not_found(format!("index template matching [{}] not found", name.unwrap_or_default())));
+                return Err(OsError::resource_not_found(format!(
+                    "index template matching [{}] not found",
+                    name.unwrap_or_default()
+                )));
             }
             Ok(Resp::ok(json!({"index_templates": list})))
         }
@@ -454,9 +577,13 @@ pub fn open_close(w: &mut World, r: &Req, idx: &str, open: bool) -> HResult {
     crate::sim::alloc::reroute_all(&mut w.clusters[c]);
     ops::sync_ingest_all(w, c);
     if open {
-        Ok(Resp::ok(json!({"acknowledged": true, "shards_acknowledged": true})))
+        Ok(Resp::ok(
+            json!({"acknowledged": true, "shards_acknowledged": true}),
+        ))
     } else {
-        Ok(Resp::ok(json!({"acknowledged": true, "shards_acknowledged": true, "indices": out})))
+        Ok(Resp::ok(
+            json!({"acknowledged": true, "shards_acknowledged": true, "indices": out}),
+        ))
     }
 }
 
@@ -468,13 +595,23 @@ pub fn refresh_search_analyzers(w: &mut World, r: &Req, idx: &str) -> HResult {
         let ix = &cl.indices[n];
         let mut analyzers = Vec::new();
         for (k, v) in &ix.settings {
-            let Some(an) = k.strip_prefix("index.analysis.analyzer.").and_then(|s| s.strip_suffix(".filter")) else { continue };
-            let updateable = v.split(',').any(|f| ix.setting(&format!("index.analysis.filter.{}.updateable", f.trim())) == Some("true"));
+            let Some(an) = k
+                .strip_prefix("index.analysis.analyzer.")
+                .and_then(|s| s.strip_suffix(".filter"))
+            else {
+                continue;
+            };
+            let updateable = v.split(',').any(|f| {
+                ix.setting(&format!("index.analysis.filter.{}.updateable", f.trim()))
+                    == Some("true")
+            });
             if updateable {
                 analyzers.push(an.to_string());
             }
         }
         details.push(json!({"index": n, "refreshed_analyzers": analyzers}));
     }
-    Ok(Resp::ok(json!({"_shards": shards_header(cl, &names), "successful_refresh_details": details})))
+    Ok(Resp::ok(
+        json!({"_shards": shards_header(cl, &names), "successful_refresh_details": details}),
+    ))
 }

@@ -96,7 +96,11 @@ pub fn parse_query(q: &str) -> BTreeMap<String, String> {
 }
 
 pub fn build_req(method: &str, path: &str, raw_query: &str, body: Vec<u8>, cluster: usize) -> Req {
-    let segs = path.split('/').filter(|s| !s.is_empty()).map(|s| percent_decode(&s.replace('+', "%2B"))).collect();
+    let segs = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode(&s.replace('+', "%2B")))
+        .collect();
     Req {
         method: method.to_ascii_uppercase(),
         path: path.to_string(),
@@ -110,8 +114,16 @@ pub fn build_req(method: &str, path: &str, raw_query: &str, body: Vec<u8>, clust
 
 fn injected(status: u16, retry_after: Option<u64>) -> Resp {
     let e = match status {
-        429 => OsError::new(429, "rejected_execution_exception", "rejected execution of coordinating operation [injected by lifeguard sim]"),
-        503 => OsError::new(503, "cluster_block_exception", "blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];"),
+        429 => OsError::new(
+            429,
+            "rejected_execution_exception",
+            "rejected execution of coordinating operation [injected by lifeguard sim]",
+        ),
+        503 => OsError::new(
+            503,
+            "cluster_block_exception",
+            "blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];",
+        ),
         s => OsError::new(s, "exception", format!("injected fault: HTTP {s}")),
     };
     let mut r = Resp::from(e);
@@ -157,7 +169,11 @@ pub fn into_response(resp: Resp, head: bool, pretty: bool) -> Response {
     let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let (bytes, ctype): (Vec<u8>, &str) = match resp.body {
         Body::Json(v) => {
-            let s = if pretty { serde_json::to_vec_pretty(&v) } else { serde_json::to_vec(&v) };
+            let s = if pretty {
+                serde_json::to_vec_pretty(&v)
+            } else {
+                serde_json::to_vec(&v)
+            };
             (s.unwrap_or_default(), "application/json; charset=UTF-8")
         }
         Body::Text(s, ct) => (s.into_bytes(), ct),
@@ -165,7 +181,11 @@ pub fn into_response(resp: Resp, head: bool, pretty: bool) -> Response {
         Body::Empty => (Vec::new(), "application/json; charset=UTF-8"),
     };
     let len = bytes.len();
-    let mut r = if head { (status, Vec::<u8>::new()).into_response() } else { (status, bytes).into_response() };
+    let mut r = if head {
+        (status, Vec::<u8>::new()).into_response()
+    } else {
+        (status, bytes).into_response()
+    };
     let h = r.headers_mut();
     if let Ok(v) = HeaderValue::from_str(ctype) {
         h.insert("content-type", v);
@@ -176,7 +196,10 @@ pub fn into_response(resp: Resp, head: bool, pretty: bool) -> Response {
         }
     }
     for (k, v) in resp.headers {
-        if let (Ok(name), Ok(val)) = (axum::http::HeaderName::try_from(k.as_str()), HeaderValue::from_str(&v)) {
+        if let (Ok(name), Ok(val)) = (
+            axum::http::HeaderName::try_from(k.as_str()),
+            HeaderValue::from_str(&v),
+        ) {
             h.insert(name, val);
         }
     }
@@ -184,7 +207,13 @@ pub fn into_response(resp: Resp, head: bool, pretty: bool) -> Response {
 }
 
 async fn handler(State(ctx): State<Ctx>, method: Method, uri: Uri, body: Bytes) -> Response {
-    let req = build_req(method.as_str(), uri.path(), uri.query().unwrap_or(""), body.to_vec(), ctx.cluster);
+    let req = build_req(
+        method.as_str(),
+        uri.path(),
+        uri.query().unwrap_or(""),
+        body.to_vec(),
+        ctx.cluster,
+    );
     let shared = ctx.shared.clone();
     let (resp, latency) = handle_sync(&shared, &req);
     shared.sync_listeners();
@@ -200,7 +229,12 @@ fn app(ctx: Ctx) -> axum::Router {
 
 /// Serves one cluster: binds, serves while its listen flag is up, closes the socket during a
 /// "refuse" outage and re-binds the same port afterwards.
-pub async fn serve_cluster(shared: Arc<Shared>, cluster: usize, first: tokio::net::TcpListener, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve_cluster(
+    shared: Arc<Shared>,
+    cluster: usize,
+    first: tokio::net::TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let addr: Option<SocketAddr> = first.local_addr().ok();
     let mut listener = Some(first);
     let mut listen_rx = shared.listen[cluster].subscribe();
@@ -228,7 +262,10 @@ pub async fn serve_cluster(shared: Arc<Shared>, cluster: usize, first: tokio::ne
                 None => return,
             },
         };
-        let ctx = Ctx { shared: shared.clone(), cluster };
+        let ctx = Ctx {
+            shared: shared.clone(),
+            cluster,
+        };
         let mut stop_rx = listen_rx.clone();
         let mut sd = shutdown.clone();
         let res = axum::serve(l, app(ctx))
@@ -250,12 +287,23 @@ pub async fn serve_cluster(shared: Arc<Shared>, cluster: usize, first: tokio::ne
 
 /// The "no handler found" body (OpenSearch writes a bare string here, not an object).
 pub fn no_handler(req: &Req) -> Resp {
-    let uri = if req.raw_query.is_empty() { req.path.clone() } else { format!("{}?{}", req.path, req.raw_query) };
-    Resp::json(400, json!({"error": format!("no handler found for uri [{uri}] and method [{}]", req.method)}))
+    let uri = if req.raw_query.is_empty() {
+        req.path.clone()
+    } else {
+        format!("{}?{}", req.path, req.raw_query)
+    };
+    Resp::json(
+        400,
+        json!({"error": format!("no handler found for uri [{uri}] and method [{}]", req.method)}),
+    )
 }
 
 pub fn wrong_method(req: &Req, allowed: &[&str]) -> Resp {
-    let uri = if req.raw_query.is_empty() { req.path.clone() } else { format!("{}?{}", req.path, req.raw_query) };
+    let uri = if req.raw_query.is_empty() {
+        req.path.clone()
+    } else {
+        format!("{}?{}", req.path, req.raw_query)
+    };
     Resp::json(405, json!({"error": format!("Incorrect HTTP method for uri [{uri}] and method [{}], allowed: [{}]", req.method, allowed.join(", ")), "status": 405}))
         .header("Allow", &allowed.join(","))
 }

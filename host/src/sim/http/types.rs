@@ -78,16 +78,28 @@ pub struct Resp {
 
 impl Resp {
     pub fn json(status: u16, v: Value) -> Self {
-        Self { status, body: Body::Json(v), headers: Vec::new() }
+        Self {
+            status,
+            body: Body::Json(v),
+            headers: Vec::new(),
+        }
     }
     pub fn ok(v: Value) -> Self {
         Self::json(200, v)
     }
     pub fn empty(status: u16) -> Self {
-        Self { status, body: Body::Empty, headers: Vec::new() }
+        Self {
+            status,
+            body: Body::Empty,
+            headers: Vec::new(),
+        }
     }
     pub fn text(status: u16, s: String, content_type: &'static str) -> Self {
-        Self { status, body: Body::Text(s, content_type), headers: Vec::new() }
+        Self {
+            status,
+            body: Body::Text(s, content_type),
+            headers: Vec::new(),
+        }
     }
     pub fn header(mut self, k: &str, v: &str) -> Self {
         self.headers.push((k.to_string(), v.to_string()));

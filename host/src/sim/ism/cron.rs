@@ -12,21 +12,29 @@ pub struct Cron {
     dow_any: bool,
 }
 
-const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 fn value(s: &str, names: &[&str], base: u32) -> Result<u32, String> {
     if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(s)) {
         return Ok(i as u32 + base);
     }
-    s.parse().map_err(|_| format!("Invalid cron expression: bad value [{s}]"))
+    s.parse()
+        .map_err(|_| format!("Invalid cron expression: bad value [{s}]"))
 }
 
 fn field(spec: &str, min: u32, max: u32, names: &[&str], base: u32) -> Result<Vec<bool>, String> {
     let mut out = vec![false; (max + 1) as usize];
     for part in spec.split(',') {
         let (range, step) = match part.split_once('/') {
-            Some((r, s)) => (r, s.parse::<u32>().map_err(|_| format!("Invalid cron expression: bad step [{s}]"))?.max(1)),
+            Some((r, s)) => (
+                r,
+                s.parse::<u32>()
+                    .map_err(|_| format!("Invalid cron expression: bad step [{s}]"))?
+                    .max(1),
+            ),
             None => (part, 1),
         };
         let (lo, hi) = if range == "*" || range == "?" {
@@ -53,7 +61,9 @@ impl Cron {
     pub fn parse(expr: &str) -> Result<Self, String> {
         let parts: Vec<&str> = expr.split_whitespace().collect();
         if parts.len() != 5 {
-            return Err(format!("Invalid cron expression [{expr}]: expected 5 fields"));
+            return Err(format!(
+                "Invalid cron expression [{expr}]: expected 5 fields"
+            ));
         }
         let mut dow = field(parts[4], 0, 7, &DAYS, 0)?;
         if dow[7] {

@@ -89,8 +89,8 @@ pub struct Managed {
 
 impl Managed {
     pub fn is_failed(&self) -> bool {
-        self.meta.as_ref().is_some_and(|m| {
-            m.retry_failed || m.action.as_ref().is_some_and(|a| a.failed)
-        })
+        self.meta
+            .as_ref()
+            .is_some_and(|m| m.retry_failed || m.action.as_ref().is_some_and(|a| a.failed))
     }
 }

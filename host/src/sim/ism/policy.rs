@@ -15,7 +15,10 @@ pub enum Condition {
     MinRolloverAge(i64),
     MinStateAge(i64),
     NoAlias(bool),
-    Cron { expression: String, timezone: String },
+    Cron {
+        expression: String,
+        timezone: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,9 +81,25 @@ pub struct StoredPolicy {
 }
 
 pub const ACTIONS: &[&str] = &[
-    "rollover", "delete", "force_merge", "read_only", "read_write", "replica_count", "shrink",
-    "allocation", "open", "close", "snapshot", "index_priority", "notification", "alias",
-    "stop_replication", "rollup", "transform", "search_only", "convert_index_to_remote",
+    "rollover",
+    "delete",
+    "force_merge",
+    "read_only",
+    "read_write",
+    "replica_count",
+    "shrink",
+    "allocation",
+    "open",
+    "close",
+    "snapshot",
+    "index_priority",
+    "notification",
+    "alias",
+    "stop_replication",
+    "rollup",
+    "transform",
+    "search_only",
+    "convert_index_to_remote",
 ];
 
 fn invalid(field: &str, place: &str) -> OsError {
@@ -88,8 +107,13 @@ fn invalid(field: &str, place: &str) -> OsError {
 }
 
 fn obj<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, OsError> {
-    v.as_object()
-        .ok_or_else(|| OsError::new(400, "parsing_exception", format!("Failed to parse object: expecting token of type [START_OBJECT] for [{what}]")))
+    v.as_object().ok_or_else(|| {
+        OsError::new(
+            400,
+            "parsing_exception",
+            format!("Failed to parse object: expecting token of type [START_OBJECT] for [{what}]"),
+        )
+    })
 }
 
 fn time_of(v: &Value, field: &str) -> Result<i64, OsError> {
@@ -104,15 +128,30 @@ fn bytes_of(v: &Value, field: &str) -> Result<u64, OsError> {
         Value::String(s) => parse_bytes(s),
         _ => None,
     }
-    .ok_or_else(|| OsError::new(400, "parse_exception", format!("failed to parse setting [{field}] with value [{v}] as a size in bytes")))
+    .ok_or_else(|| {
+        OsError::new(
+            400,
+            "parse_exception",
+            format!("failed to parse setting [{field}] with value [{v}] as a size in bytes"),
+        )
+    })
 }
 
 fn parse_retry(v: &Value) -> Result<Retry, OsError> {
     let o = obj(v, "retry")?;
-    let mut r = Retry { count: 3, backoff: "exponential".into(), delay_ms: 60_000 };
+    let mut r = Retry {
+        count: 3,
+        backoff: "exponential".into(),
+        delay_ms: 60_000,
+    };
     for (k, val) in o {
         match k.as_str() {
-            "count" => r.count = val.as_i64().filter(|c| *c >= 0).ok_or_else(|| OsError::illegal_argument("Count cannot be a negative number"))?,
+            "count" => {
+                r.count = val
+                    .as_i64()
+                    .filter(|c| *c >= 0)
+                    .ok_or_else(|| OsError::illegal_argument("Count cannot be a negative number"))?
+            }
             "backoff" => {
                 let b = val.as_str().unwrap_or_default().to_ascii_lowercase();
                 if !["exponential", "constant", "linear"].contains(&b.as_str()) {
@@ -137,17 +176,33 @@ fn retry_json(r: &Retry, raw: Option<&Value>) -> Value {
 
 fn parse_rollover(cfg: &Map<String, Value>) -> Result<Map<String, Value>, OsError> {
     let mut out = Map::new();
-    for key in ["min_size", "min_primary_shard_size", "min_doc_count", "min_index_age", "any_of", "prevent_empty_rollover"] {
+    for key in [
+        "min_size",
+        "min_primary_shard_size",
+        "min_doc_count",
+        "min_index_age",
+        "any_of",
+        "prevent_empty_rollover",
+    ] {
         if let Some(v) = cfg.get(key) {
             match key {
                 "min_size" | "min_primary_shard_size" => {
                     if bytes_of(v, key)? == 0 {
-                        return Err(OsError::illegal_argument(format!("{} value must be greater than 0", if key == "min_size" {"Min size"} else {"Min primary shard size"})));
+                        return Err(OsError::illegal_argument(format!(
+                            "{} value must be greater than 0",
+                            if key == "min_size" {
+                                "Min size"
+                            } else {
+                                "Min primary shard size"
+                            }
+                        )));
                     }
                 }
                 "min_doc_count" => {
                     if v.as_u64().unwrap_or(0) == 0 {
-                        return Err(OsError::illegal_argument("Min doc count value must be greater than 0"));
+                        return Err(OsError::illegal_argument(
+                            "Min doc count value must be greater than 0",
+                        ));
                     }
                 }
                 "min_index_age" => {
@@ -159,17 +214,34 @@ fn parse_rollover(cfg: &Map<String, Value>) -> Result<Map<String, Value>, OsErro
         }
     }
     for k in cfg.keys() {
-        if !["min_size", "min_primary_shard_size", "min_doc_count", "min_index_age", "copy_alias", "any_of", "prevent_empty_rollover"].contains(&k.as_str()) {
+        if ![
+            "min_size",
+            "min_primary_shard_size",
+            "min_doc_count",
+            "min_index_age",
+            "copy_alias",
+            "any_of",
+            "prevent_empty_rollover",
+        ]
+        .contains(&k.as_str())
+        {
             return Err(invalid(k, "RolloverAction"));
         }
     }
-    out.insert("copy_alias".into(), cfg.get("copy_alias").cloned().unwrap_or(json!(false)));
+    out.insert(
+        "copy_alias".into(),
+        cfg.get("copy_alias").cloned().unwrap_or(json!(false)),
+    );
     Ok(out)
 }
 
 fn parse_action(v: &Value) -> Result<(Action, Value), OsError> {
     let o = obj(v, "action")?;
-    let mut retry = Retry { count: 3, backoff: "exponential".into(), delay_ms: 60_000 };
+    let mut retry = Retry {
+        count: 3,
+        backoff: "exponential".into(),
+        delay_ms: 60_000,
+    };
     let mut raw_retry = None;
     let mut timeout = None;
     let mut raw_timeout = None;
@@ -186,32 +258,59 @@ fn parse_action(v: &Value) -> Result<(Action, Value), OsError> {
             }
             name if ACTIONS.contains(&name) => {
                 let cfg = obj(val, name)?.clone();
-                let cfg = if name == "rollover" { parse_rollover(&cfg)? } else { check_action(name, cfg)? };
+                let cfg = if name == "rollover" {
+                    parse_rollover(&cfg)?
+                } else {
+                    check_action(name, cfg)?
+                };
                 kind = Some((name.to_string(), cfg));
             }
             other => return Err(invalid(other, "Actions")),
         }
     }
-    let (kind, config) = kind.ok_or_else(|| OsError::illegal_argument("Action must have a type"))?;
+    let (kind, config) =
+        kind.ok_or_else(|| OsError::illegal_argument("Action must have a type"))?;
     let mut out = Map::new();
     if let Some(t) = raw_timeout {
         out.insert("timeout".into(), t);
     }
     out.insert("retry".into(), retry_json(&retry, raw_retry.as_ref()));
     out.insert(kind.clone(), Value::Object(config.clone()));
-    Ok((Action { kind, config, retry, timeout_ms: timeout }, Value::Object(out)))
+    Ok((
+        Action {
+            kind,
+            config,
+            retry,
+            timeout_ms: timeout,
+        },
+        Value::Object(out),
+    ))
 }
 
 fn check_action(name: &str, cfg: Map<String, Value>) -> Result<Map<String, Value>, OsError> {
     let (allowed, place): (&[&str], &str) = match name {
-        "delete" | "read_only" | "read_write" | "open" | "close" | "stop_replication" | "search_only" => (&[], "action"),
+        "delete" | "read_only" | "read_write" | "open" | "close" | "stop_replication"
+        | "search_only" => (&[], "action"),
         "replica_count" => (&["number_of_replicas"], "ReplicaCountAction"),
-        "force_merge" => (&["max_num_segments", "wait_for_completion", "task_execution_timeout"], "ForceMergeAction"),
-        "allocation" => (&["require", "include", "exclude", "wait_for"], "AllocationAction"),
+        "force_merge" => (
+            &[
+                "max_num_segments",
+                "wait_for_completion",
+                "task_execution_timeout",
+            ],
+            "ForceMergeAction",
+        ),
+        "allocation" => (
+            &["require", "include", "exclude", "wait_for"],
+            "AllocationAction",
+        ),
         "index_priority" => (&["priority"], "IndexPriorityAction"),
         "snapshot" => (&["repository", "snapshot"], "SnapshotAction"),
         "alias" => (&["actions"], "AliasAction"),
-        "notification" => (&["destination", "channel", "message_template"], "NotificationAction"),
+        "notification" => (
+            &["destination", "channel", "message_template"],
+            "NotificationAction",
+        ),
         _ => return Ok(cfg),
     };
     for k in cfg.keys() {
@@ -220,14 +319,31 @@ fn check_action(name: &str, cfg: Map<String, Value>) -> Result<Map<String, Value
         }
     }
     match name {
-        "replica_count" if cfg.get("number_of_replicas").and_then(Value::as_i64).is_none() => {
-            Err(OsError::illegal_argument("ReplicaCountAction number_of_replicas is required"))
+        "replica_count"
+            if cfg
+                .get("number_of_replicas")
+                .and_then(Value::as_i64)
+                .is_none() =>
+        {
+            Err(OsError::illegal_argument(
+                "ReplicaCountAction number_of_replicas is required",
+            ))
         }
-        "force_merge" if cfg.get("max_num_segments").and_then(Value::as_i64).unwrap_or(0) <= 0 => {
-            Err(OsError::illegal_argument("Force merge {max_num_segments} must be greater than 0"))
+        "force_merge"
+            if cfg
+                .get("max_num_segments")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                <= 0 =>
+        {
+            Err(OsError::illegal_argument(
+                "Force merge {max_num_segments} must be greater than 0",
+            ))
         }
         "index_priority" if cfg.get("priority").and_then(Value::as_i64).unwrap_or(-1) < 0 => {
-            Err(OsError::illegal_argument("IndexPriorityAction index_priority must be a non-negative number"))
+            Err(OsError::illegal_argument(
+                "IndexPriorityAction index_priority must be a non-negative number",
+            ))
         }
         _ => Ok(cfg),
     }
@@ -241,22 +357,38 @@ fn parse_conditions(v: &Value) -> Result<(Option<Condition>, Value), OsError> {
             "min_index_age" => Condition::MinIndexAge(time_of(val, k)?),
             "min_rollover_age" => Condition::MinRolloverAge(time_of(val, k)?),
             "min_state_age" => Condition::MinStateAge(time_of(val, k)?),
-            "min_doc_count" => Condition::MinDocCount(val.as_u64().ok_or_else(|| OsError::illegal_argument("min_doc_count must be a number"))?),
+            "min_doc_count" => Condition::MinDocCount(
+                val.as_u64()
+                    .ok_or_else(|| OsError::illegal_argument("min_doc_count must be a number"))?,
+            ),
             "min_size" => Condition::MinSize(bytes_of(val, k)?),
             "no_alias" => Condition::NoAlias(val.as_bool().unwrap_or(false)),
             "cron" => {
                 let c = obj(val, "cron")?;
-                let expression = c.get("expression").and_then(Value::as_str).unwrap_or_default().to_string();
+                let expression = c
+                    .get("expression")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 super::cron::Cron::parse(&expression).map_err(OsError::illegal_argument)?;
-                let timezone = c.get("timezone").and_then(Value::as_str).unwrap_or("UTC").to_string();
-                Condition::Cron { expression, timezone }
+                let timezone = c
+                    .get("timezone")
+                    .and_then(Value::as_str)
+                    .unwrap_or("UTC")
+                    .to_string();
+                Condition::Cron {
+                    expression,
+                    timezone,
+                }
             }
             other => return Err(invalid(other, "Conditions")),
         };
         found.push(c);
     }
     if found.len() > 1 {
-        return Err(OsError::illegal_argument("Cannot provide more than one Transition condition"));
+        return Err(OsError::illegal_argument(
+            "Cannot provide more than one Transition condition",
+        ));
     }
     Ok((found.pop(), v.clone()))
 }
@@ -316,32 +448,49 @@ pub fn parse(id: &str, body: &Value, now: i64) -> Result<Policy, OsError> {
                                 other => return Err(invalid(other, "Transition")),
                             }
                         }
-                        let state_name = state_name.ok_or_else(|| OsError::illegal_argument("Transition must have a state_name"))?;
+                        let state_name = state_name.ok_or_else(|| {
+                            OsError::illegal_argument("Transition must have a state_name")
+                        })?;
                         let mut ordered = Map::new();
                         ordered.insert("state_name".into(), json!(state_name));
                         ordered.append(&mut tj);
                         transitions_json.push(Value::Object(ordered));
-                        transitions.push(Transition { state_name, condition });
+                        transitions.push(Transition {
+                            state_name,
+                            condition,
+                        });
                     }
                 }
                 other => return Err(invalid(other, "State")),
             }
         }
         let name = name.ok_or_else(|| OsError::illegal_argument("State must have a name"))?;
-        states_json.push(json!({"name": name, "actions": actions_json, "transitions": transitions_json}));
-        states.push(State { name, actions, transitions });
+        states_json
+            .push(json!({"name": name, "actions": actions_json, "transitions": transitions_json}));
+        states.push(State {
+            name,
+            actions,
+            transitions,
+        });
     }
-    let default_state = default_state.ok_or_else(|| OsError::illegal_argument("Policy must have a valid default state"))?;
+    let default_state = default_state
+        .ok_or_else(|| OsError::illegal_argument("Policy must have a valid default state"))?;
     if states.is_empty() {
-        return Err(OsError::illegal_argument("Policy must contain at least one State"));
+        return Err(OsError::illegal_argument(
+            "Policy must contain at least one State",
+        ));
     }
     if !states.iter().any(|s| s.name == default_state) {
-        return Err(OsError::illegal_argument("Policy must have a valid default state"));
+        return Err(OsError::illegal_argument(
+            "Policy must have a valid default state",
+        ));
     }
     let mut names = std::collections::HashSet::new();
     for s in &states {
         if !names.insert(s.name.clone()) {
-            return Err(OsError::illegal_argument("Policy cannot have duplicate state names"));
+            return Err(OsError::illegal_argument(
+                "Policy cannot have duplicate state names",
+            ));
         }
     }
     for s in &states {
@@ -364,7 +513,10 @@ pub fn parse(id: &str, body: &Value, now: i64) -> Result<Policy, OsError> {
     for t in template_list {
         let to = obj(&t, "ism_template")?;
         let patterns: Vec<String> = match to.get("index_patterns") {
-            Some(Value::Array(a)) => a.iter().filter_map(|p| p.as_str().map(str::to_string)).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect(),
             Some(Value::String(s)) => vec![s.clone()],
             _ => vec![],
         };
@@ -374,8 +526,14 @@ pub fn parse(id: &str, body: &Value, now: i64) -> Result<Policy, OsError> {
                 return Err(invalid(k, "ISMTemplate"));
             }
         }
-        template_json.push(json!({"index_patterns": patterns, "priority": priority, "last_updated_time": now}));
-        templates.push(Template { patterns, priority, last_updated: now });
+        template_json.push(
+            json!({"index_patterns": patterns, "priority": priority, "last_updated_time": now}),
+        );
+        templates.push(Template {
+            patterns,
+            priority,
+            last_updated: now,
+        });
     }
     let json = json!({
         "policy_id": id,
@@ -387,19 +545,32 @@ pub fn parse(id: &str, body: &Value, now: i64) -> Result<Policy, OsError> {
         "states": states_json,
         "ism_template": if template_json.is_empty() { Value::Null } else { Value::Array(template_json) },
     });
-    Ok(Policy { id: id.to_string(), default_state, states, templates, json })
+    Ok(Policy {
+        id: id.to_string(),
+        default_state,
+        states,
+        templates,
+        json,
+    })
 }
 
 /// `Policy.isSafeToChange`: the new policy has the current state with the same action types.
-pub fn is_safe_change(old: &Policy, new: &Policy, state: Option<&str>, requested_state: Option<&str>) -> bool {
+pub fn is_safe_change(
+    old: &Policy,
+    new: &Policy,
+    state: Option<&str>,
+    requested_state: Option<&str>,
+) -> bool {
     if requested_state.is_some() {
         return false;
     }
     let Some(state) = state else { return true };
     match (old.state(state), new.state(state)) {
-        (Some(a), Some(b)) => {
-            a.actions.iter().map(|x| &x.kind).eq(b.actions.iter().map(|x| &x.kind))
-        }
+        (Some(a), Some(b)) => a
+            .actions
+            .iter()
+            .map(|x| &x.kind)
+            .eq(b.actions.iter().map(|x| &x.kind)),
         _ => false,
     }
 }

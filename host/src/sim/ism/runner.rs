@@ -12,14 +12,20 @@ pub fn job_interval_ms(cl: &Cluster) -> i64 {
     let minutes = cl
         .settings
         .get_f64("plugins.index_state_management.job_interval")
-        .or_else(|| cl.settings.get_f64("opendistro.index_state_management.job_interval"))
+        .or_else(|| {
+            cl.settings
+                .get_f64("opendistro.index_state_management.job_interval")
+        })
         .unwrap_or(5.0)
         .max(1.0);
     (minutes * 60_000.0) as i64
 }
 
 pub fn jitter(cl: &Cluster) -> f64 {
-    let limit = cl.settings.get_f64("plugins.jobscheduler.jitter_limit").unwrap_or(0.6);
+    let limit = cl
+        .settings
+        .get_f64("plugins.jobscheduler.jitter_limit")
+        .unwrap_or(0.6);
     cl.settings
         .get_f64("plugins.index_state_management.jitter")
         .unwrap_or(0.6)
@@ -40,20 +46,41 @@ pub fn schedule_next(world: &mut World, c: usize, index: &str) {
     let cl = &mut world.clusters[c];
     let interval = job_interval_ms(cl);
     let jit = jitter(cl);
-    let Some(m) = cl.indices.get_mut(index).and_then(|ix| ix.managed.as_mut()) else { return };
-    let frac = (splitmix64(seed ^ hash_str(index) ^ m.runs.wrapping_mul(0x9E37)) >> 11) as f64 / (1u64 << 53) as f64;
+    let Some(m) = cl.indices.get_mut(index).and_then(|ix| ix.managed.as_mut()) else {
+        return;
+    };
+    let frac = (splitmix64(seed ^ hash_str(index) ^ m.runs.wrapping_mul(0x9E37)) >> 11) as f64
+        / (1u64 << 53) as f64;
     m.next_run = now + interval + (interval as f64 * jit * frac) as i64;
     m.gen += 1;
     let (t, gen) = (m.next_run, m.gen);
-    world.schedule(t, EventKind::IsmJob { cluster: c, index: index.to_string(), gen });
+    world.schedule(
+        t,
+        EventKind::IsmJob {
+            cluster: c,
+            index: index.to_string(),
+            gen,
+        },
+    );
 }
 
 /// Starts managing an index (add API, ism_template, scenario).
-pub fn attach(world: &mut World, c: usize, index: &str, policy_id: &str, seq_no: i64, term: i64) -> bool {
+pub fn attach(
+    world: &mut World,
+    c: usize,
+    index: &str,
+    policy_id: &str,
+    seq_no: i64,
+    term: i64,
+) -> bool {
     let cl = &mut world.clusters[c];
-    let Some(stored) = cl.policies.get(policy_id) else { return false };
+    let Some(stored) = cl.policies.get(policy_id) else {
+        return false;
+    };
     let policy = stored.policy.clone();
-    let Some(ix) = cl.indices.get_mut(index) else { return false };
+    let Some(ix) = cl.indices.get_mut(index) else {
+        return false;
+    };
     ix.managed = Some(Managed {
         policy_id: policy_id.to_string(),
         policy,
@@ -71,22 +98,45 @@ pub fn attach(world: &mut World, c: usize, index: &str, policy_id: &str, seq_no:
 }
 
 fn allow_on_red(cl: &Cluster) -> bool {
-    cl.settings.get_str("plugins.index_state_management.allow_running_on_red_cluster").as_deref() == Some("true")
+    cl.settings
+        .get_str("plugins.index_state_management.allow_running_on_red_cluster")
+        .as_deref()
+        == Some("true")
 }
 
 /// Runs one job if `gen` is still its current schedule.
 pub fn run_job(world: &mut World, c: usize, index: &str, gen: u64) {
-    let Some(m) = world.clusters[c].indices.get(index).and_then(|ix| ix.managed.as_ref()) else { return };
+    let Some(m) = world.clusters[c]
+        .indices
+        .get(index)
+        .and_then(|ix| ix.managed.as_ref())
+    else {
+        return;
+    };
     if m.gen != gen || !m.enabled {
         return;
     }
-    let uuid = world.clusters[c].indices.get(index).map(|ix| ix.uuid.clone()).unwrap_or_default();
-    let enabled = world.clusters[c].settings.get_str("plugins.index_state_management.enabled");
-    if enabled.as_deref() == Some("false") || (world.clusters[c].is_red() && !allow_on_red(&world.clusters[c])) {
+    let uuid = world.clusters[c]
+        .indices
+        .get(index)
+        .map(|ix| ix.uuid.clone())
+        .unwrap_or_default();
+    let enabled = world.clusters[c]
+        .settings
+        .get_str("plugins.index_state_management.enabled");
+    if enabled.as_deref() == Some("false")
+        || (world.clusters[c].is_red() && !allow_on_red(&world.clusters[c]))
+    {
         schedule_next(world, c, index);
         return;
     }
-    let Some(mut m) = world.clusters[c].indices.get_mut(index).and_then(|ix| ix.managed.take()) else { return };
+    let Some(mut m) = world.clusters[c]
+        .indices
+        .get_mut(index)
+        .and_then(|ix| ix.managed.take())
+    else {
+        return;
+    };
     m.runs += 1;
     run_once(world, c, index, &mut m);
     // The step may have deleted the index (delete action) or replaced it.
@@ -110,7 +160,11 @@ fn backoff_ms(retry: &super::policy::Retry, consumed: i64) -> i64 {
 
 fn run_once(world: &mut World, c: usize, index: &str, m: &mut Managed) {
     let now = world.now;
-    let creation = world.clusters[c].indices.get(index).map(|ix| ix.creation_date).unwrap_or(-1);
+    let creation = world.clusters[c]
+        .indices
+        .get(index)
+        .map(|ix| ix.creation_date)
+        .unwrap_or(-1);
     let Some(mut meta) = m.meta.take() else {
         // First run: initialise only.
         if let Some(cp) = m.change_policy.take() {
@@ -163,10 +217,16 @@ fn run_with_meta(world: &mut World, c: usize, index: &str, m: &mut Managed, meta
         if let Some(target) = meta.transition_to.take() {
             if m.policy.state(&target).is_none() {
                 meta.retry_failed = true;
-                meta.info = info(format!("Failed to find state={target} in policy={}", m.policy_id));
+                meta.info = info(format!(
+                    "Failed to find state={target} in policy={}",
+                    m.policy_id
+                ));
                 return;
             }
-            meta.state = Some(StateMeta { name: target, start_time: now });
+            meta.state = Some(StateMeta {
+                name: target,
+                start_time: now,
+            });
             meta.action = None;
             meta.step = None;
         }
@@ -196,7 +256,10 @@ fn init_meta(m: &Managed, creation: i64, _now: i64, state: &str) -> Meta {
         policy_seq_no: m.policy_seq_no,
         policy_primary_term: m.policy_primary_term,
         index_creation_date: creation,
-        state: Some(StateMeta { name: state.to_string(), start_time: _now }),
+        state: Some(StateMeta {
+            name: state.to_string(),
+            start_time: _now,
+        }),
         info: info(format!("Successfully initialized policy: {}", m.policy_id)),
         ..Meta::default()
     }
@@ -211,7 +274,14 @@ fn current_action<'a>(m: &'a Managed, meta: &Meta) -> Option<&'a super::policy::
     state.actions.get(a.index as usize)
 }
 
-fn apply_change_policy(world: &mut World, c: usize, _index: &str, m: &mut Managed, meta: &mut Meta, cp: &super::meta::ChangePolicy) {
+fn apply_change_policy(
+    world: &mut World,
+    c: usize,
+    _index: &str,
+    m: &mut Managed,
+    meta: &mut Meta,
+    cp: &super::meta::ChangePolicy,
+) {
     m.change_policy = None;
     let Some(sp) = world.clusters[c].policies.get(&cp.policy_id) else {
         meta.retry_failed = true;
@@ -239,7 +309,10 @@ fn apply_change_policy(world: &mut World, c: usize, _index: &str, m: &mut Manage
         }
         Some(t) => {
             meta.retry_failed = true;
-            meta.info = info(format!("Failed to find state={t} in policy={}", cp.policy_id));
+            meta.info = info(format!(
+                "Failed to find state={t} in policy={}",
+                cp.policy_id
+            ));
         }
         None => {
             meta.transition_to = Some(m.policy.default_state.clone());
@@ -251,10 +324,15 @@ fn apply_change_policy(world: &mut World, c: usize, _index: &str, m: &mut Manage
 /// Picks the step to run (same step again, next step, next action, or the transition) and runs it.
 fn execute_next(world: &mut World, c: usize, index: &str, m: &Managed, meta: &mut Meta) {
     let now = world.now;
-    let Some(state_name) = meta.state.as_ref().map(|s| s.name.clone()) else { return };
+    let Some(state_name) = meta.state.as_ref().map(|s| s.name.clone()) else {
+        return;
+    };
     let Some(state) = m.policy.state(&state_name) else {
         meta.retry_failed = true;
-        meta.info = info(format!("Failed to find state={state_name} in policy={}", m.policy_id));
+        meta.info = info(format!(
+            "Failed to find state={state_name} in policy={}",
+            m.policy_id
+        ));
         return;
     };
     // (action index, step name, fresh action?)
@@ -262,7 +340,9 @@ fn execute_next(world: &mut World, c: usize, index: &str, m: &Managed, meta: &mu
         (None, _) => first_step(state, 0),
         (Some(a), step) => {
             let steps = actions::steps(&a.name);
-            let pos = step.as_ref().and_then(|s| steps.iter().position(|n| *n == s.name));
+            let pos = step
+                .as_ref()
+                .and_then(|s| steps.iter().position(|n| *n == s.name));
             match (step, pos) {
                 (Some(s), Some(p)) if s.status == StepStatus::Completed => {
                     if p + 1 < steps.len() {
@@ -275,7 +355,15 @@ fn execute_next(world: &mut World, c: usize, index: &str, m: &Managed, meta: &mu
                     }
                 }
                 (Some(s), Some(_)) => (a.index, s.name.clone(), false),
-                _ => (a.index, steps.first().copied().unwrap_or("attempt_transition_step").to_string(), false),
+                _ => (
+                    a.index,
+                    steps
+                        .first()
+                        .copied()
+                        .unwrap_or("attempt_transition_step")
+                        .to_string(),
+                    false,
+                ),
             }
         }
     };
@@ -302,9 +390,18 @@ fn execute_next(world: &mut World, c: usize, index: &str, m: &Managed, meta: &mu
         Some(s) if s.name == step_name && s.status != StepStatus::Completed => s.start_time,
         _ => now,
     };
-    let action = if action_index >= 0 { state.actions.get(action_index as usize) } else { None };
-    let outcome: StepOutcome = actions::execute(world, c, index, state, action, &step_name, step_start, meta);
-    meta.step = Some(StepMeta { name: step_name, start_time: step_start, status: outcome.status });
+    let action = if action_index >= 0 {
+        state.actions.get(action_index as usize)
+    } else {
+        None
+    };
+    let outcome: StepOutcome =
+        actions::execute(world, c, index, state, action, &step_name, step_start, meta);
+    meta.step = Some(StepMeta {
+        name: step_name,
+        start_time: step_start,
+        status: outcome.status,
+    });
     meta.info = outcome.info;
     if let Some(t) = outcome.transition_to {
         meta.transition_to = Some(t);
@@ -327,7 +424,15 @@ fn execute_next(world: &mut World, c: usize, index: &str, m: &Managed, meta: &mu
 
 fn first_step(state: &super::policy::State, from: usize) -> (i64, String, bool) {
     match state.actions.get(from) {
-        Some(a) => (from as i64, actions::steps(&a.kind).first().copied().unwrap_or("attempt").to_string(), true),
+        Some(a) => (
+            from as i64,
+            actions::steps(&a.kind)
+                .first()
+                .copied()
+                .unwrap_or("attempt")
+                .to_string(),
+            true,
+        ),
         None => (-1, "attempt_transition_step".to_string(), true),
     }
 }
