@@ -12,6 +12,7 @@
 //! | [`nodes`] | nodes, disks, thread pools and their load model |
 //! | [`alloc`] | allocation deciders, reroute, disk monitor, allocation explain |
 //! | [`ops`] | index operations shared by REST, ISM, CCR and scenarios |
+//! | [`rollover`] | core `_rollover` |
 //! | [`ism`] | policies, managed-index jobs, the runner, the ISM REST API |
 //! | [`ccr`] | replication, lag model, leases, auto-follow, the CCR REST API |
 //! | [`faults`] | latency, error storms, node loss, disk fill, outages, saturation |
@@ -27,6 +28,7 @@ pub mod model;
 pub mod nodes;
 pub mod ops;
 pub mod reqlog;
+pub mod rollover;
 pub mod scenario;
 pub mod settings;
 pub mod util;

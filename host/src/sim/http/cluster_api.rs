@@ -499,7 +499,7 @@ fn node_stats(w: &World, cl: &Cluster, n: usize, metrics: &[String]) -> Value {
     let mut o = json!({"timestamp": now, "name": node.name, "transport_address": node.transport_address(), "host": node.ip,
         "ip": node.ip, "roles": node.roles, "attributes": node.attributes});
     if want("indices") {
-        let mut ind = super::indices_api::sections(docs, 0, store, docs);
+        let mut ind = super::stats_api::sections(docs, 0, store, docs);
         ind["request_cache"] =
             json!({"memory_size_in_bytes": 0, "evictions": 0, "hit_count": 0, "miss_count": 0});
         o["indices"] = ind;

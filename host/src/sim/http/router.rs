@@ -1,7 +1,7 @@
 //! The route table: path shape → handler, with OpenSearch's 400 for unknown routes and 405
 //! for known routes with the wrong method.
 use super::types::{HResult, Req, Resp};
-use super::{cat, cluster_api, docs_api, indices_api};
+use super::{cat, cluster_api, docs_api, indices_api, stats_api};
 use crate::sim::ccr::api as ccr;
 use crate::sim::ism::api as ism;
 use crate::sim::world::World;
@@ -55,23 +55,23 @@ fn route<'a>(
             POST_PUT,
             Box::new(move |w, r| docs_api::bulk(w, r, Some(idx))),
         ),
-        ["_refresh"] => (GET_POST, Box::new(|w, r| indices_api::refresh(w, r, None))),
+        ["_refresh"] => (GET_POST, Box::new(|w, r| stats_api::refresh(w, r, None))),
         [idx, "_refresh"] => (
             GET_POST,
-            Box::new(move |w, r| indices_api::refresh(w, r, Some(idx))),
+            Box::new(move |w, r| stats_api::refresh(w, r, Some(idx))),
         ),
-        ["_stats"] => (GET, Box::new(|w, r| indices_api::stats(w, r, None, None))),
+        ["_stats"] => (GET, Box::new(|w, r| stats_api::stats(w, r, None, None))),
         ["_stats", m] => (
             GET,
-            Box::new(move |w, r| indices_api::stats(w, r, None, Some(m))),
+            Box::new(move |w, r| stats_api::stats(w, r, None, Some(m))),
         ),
         [idx, "_stats"] => (
             GET,
-            Box::new(move |w, r| indices_api::stats(w, r, Some(idx), None)),
+            Box::new(move |w, r| stats_api::stats(w, r, Some(idx), None)),
         ),
         [idx, "_stats", m] => (
             GET,
-            Box::new(move |w, r| indices_api::stats(w, r, Some(idx), Some(m))),
+            Box::new(move |w, r| stats_api::stats(w, r, Some(idx), Some(m))),
         ),
         ["_aliases"] => (GET_POST, Box::new(|w, r| indices_api::aliases(w, r))),
         ["_alias" | "_aliases", name] => (
