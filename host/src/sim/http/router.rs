@@ -20,17 +20,9 @@ fn is_system(s: &str) -> bool {
 }
 
 /// Finds the route for the path; returns the allowed methods and the handler.
-fn route<'a>(
-    segs: &'a [String],
-) -> Option<(
-    &'static [&'static str],
-    Box<dyn Fn(&mut World, &Req) -> HResult + 'a>,
-)> {
+fn route<'a>(segs: &'a [String]) -> Routed<'a> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-    let r: (
-        &'static [&'static str],
-        Box<dyn Fn(&mut World, &Req) -> HResult + 'a>,
-    ) = match s[..] {
+    let r: (&'static [&'static str], Handler<'a>) = match s[..] {
         [] => (GET_HEAD, Box::new(|w, r| cluster_api::info(w, r))),
         ["_cluster", "health"] => (GET, Box::new(|w, r| cluster_api::health(w, r, None))),
         ["_cluster", "health", idx] => (
@@ -160,17 +152,13 @@ fn route<'a>(
     Some(r)
 }
 
-type Routed<'a> = Option<(
-    &'static [&'static str],
-    Box<dyn Fn(&mut World, &Req) -> HResult + 'a>,
-)>;
+/// A request handler bound to the path's captured segments.
+type Handler<'a> = Box<dyn Fn(&mut World, &Req) -> HResult + 'a>;
+type Routed<'a> = Option<(&'static [&'static str], Handler<'a>)>;
 
 fn ism_route<'a>(s: &'a [String]) -> Routed<'a> {
     let s: Vec<&'a str> = s.iter().map(String::as_str).collect();
-    let r: (
-        &'static [&'static str],
-        Box<dyn Fn(&mut World, &Req) -> HResult + 'a>,
-    ) = match s[..] {
+    let r: (&'static [&'static str], Handler<'a>) = match s[..] {
         ["policies"] => (
             GET_PUT,
             Box::new(|w, r| {
@@ -227,10 +215,7 @@ fn ism_route<'a>(s: &'a [String]) -> Routed<'a> {
 
 fn ccr_route<'a>(s: &'a [String]) -> Routed<'a> {
     let s: Vec<&'a str> = s.iter().map(String::as_str).collect();
-    let r: (
-        &'static [&'static str],
-        Box<dyn Fn(&mut World, &Req) -> HResult + 'a>,
-    ) = match s[..] {
+    let r: (&'static [&'static str], Handler<'a>) = match s[..] {
         ["leader_stats"] => (GET, Box::new(|w, r| ccr::leader_stats(w, r.cluster))),
         ["follower_stats"] => (GET, Box::new(|w, r| ccr::follower_stats(w, r.cluster))),
         ["autofollow_stats"] => (GET, Box::new(|w, r| ccr::autofollow_stats(w, r.cluster))),
