@@ -23,20 +23,19 @@ fn is_system(s: &str) -> bool {
 fn route<'a>(segs: &'a [String]) -> Routed<'a> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let r: (&'static [&'static str], Handler<'a>) = match s[..] {
-        [] => (GET_HEAD, Box::new(|w, r| cluster_api::info(w, r))),
+        [] => (GET_HEAD, Box::new(cluster_api::info)),
         ["_cluster", "health"] => (GET, Box::new(|w, r| cluster_api::health(w, r, None))),
         ["_cluster", "health", idx] => (
             GET,
             Box::new(move |w, r| cluster_api::health(w, r, Some(idx))),
         ),
-        ["_cluster", "settings"] => (GET_PUT, Box::new(|w, r| cluster_api::settings(w, r))),
-        ["_cluster", "allocation", "explain"] => (
-            GET_POST,
-            Box::new(|w, r| cluster_api::allocation_explain(w, r)),
-        ),
-        ["_cluster", "stats"] => (GET, Box::new(|w, r| cluster_api::stats(w, r))),
-        ["_cluster", "reroute"] => (POST, Box::new(|w, r| cluster_api::reroute(w, r))),
-        ["_remote", "info"] => (GET, Box::new(|w, r| cluster_api::remote_info(w, r))),
+        ["_cluster", "settings"] => (GET_PUT, Box::new(cluster_api::settings)),
+        ["_cluster", "allocation", "explain"] => {
+            (GET_POST, Box::new(cluster_api::allocation_explain))
+        }
+        ["_cluster", "stats"] => (GET, Box::new(cluster_api::stats)),
+        ["_cluster", "reroute"] => (POST, Box::new(cluster_api::reroute)),
+        ["_remote", "info"] => (GET, Box::new(cluster_api::remote_info)),
         ["_nodes", ..] => (
             GET,
             Box::new(move |w, r| cluster_api::nodes(w, r, &segs[1..])),
@@ -65,7 +64,7 @@ fn route<'a>(segs: &'a [String]) -> Routed<'a> {
             GET,
             Box::new(move |w, r| stats_api::stats(w, r, Some(idx), Some(m))),
         ),
-        ["_aliases"] => (GET_POST, Box::new(|w, r| indices_api::aliases(w, r))),
+        ["_aliases"] => (GET_POST, Box::new(indices_api::aliases)),
         ["_alias" | "_aliases", name] => (
             GET_HEAD,
             Box::new(move |w, r| indices_api::get_alias(w, r, None, Some(name))),
