@@ -235,11 +235,8 @@ pub fn reroute_index(cl: &mut Cluster, name: &str, counts: &mut [usize]) {
             }
         }
         let mut best: Option<usize> = None;
-        for n in 0..cl.nodes.len() {
-            if !cl.nodes[n].up
-                || Some(n) == current
-                || !cl.nodes[n].roles.iter().any(|r| r == "data")
-            {
+        for (n, node) in cl.nodes.iter().enumerate() {
+            if !node.up || Some(n) == current || !node.roles.iter().any(|r| r == "data") {
                 continue;
             }
             if decide(cl, &ix, copy, n, counts).iter().all(|d| d.yes)

@@ -119,7 +119,7 @@ pub struct Verdict {
 }
 
 impl Faults {
-    pub fn next(&mut self) -> u64 {
+    pub fn alloc_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
     }
@@ -171,7 +171,7 @@ fn schedule_end(
 ) -> Result<(), String> {
     if let Some(d) = duration {
         let ms = parse_time_ms(d).ok_or_else(|| format!("invalid duration [{d}]"))?;
-        let id = world.faults.next();
+        let id = world.faults.alloc_id();
         world.faults.scheduled.insert(id, action);
         world.schedule(world.now + ms, EventKind::Fault(id));
     }
@@ -180,7 +180,7 @@ fn schedule_end(
 
 /// Schedules an action at an absolute sim time (scenario timelines).
 pub fn schedule_at(world: &mut World, at_ms: i64, action: FaultAction) {
-    let id = world.faults.next();
+    let id = world.faults.alloc_id();
     world.faults.scheduled.insert(id, action);
     world.schedule(at_ms, EventKind::Fault(id));
 }
@@ -199,7 +199,7 @@ pub fn apply(world: &mut World, action: &FaultAction) -> Result<Value, String> {
                 .as_ref()
                 .map(|_| cluster_index(world, cluster))
                 .transpose()?;
-            let id = world.faults.next();
+            let id = world.faults.alloc_id();
             world.faults.rules.push(HttpRule {
                 id,
                 latency_ms: *ms,
@@ -227,7 +227,7 @@ pub fn apply(world: &mut World, action: &FaultAction) -> Result<Value, String> {
                 .as_ref()
                 .map(|_| cluster_index(world, cluster))
                 .transpose()?;
-            let id = world.faults.next();
+            let id = world.faults.alloc_id();
             world.faults.rules.push(HttpRule {
                 id,
                 latency_ms: 0,

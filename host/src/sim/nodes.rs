@@ -79,7 +79,7 @@ impl Pool {
 
 /// The pools of a node with `p` allocated processors (`ThreadPool.java` defaults).
 pub fn default_pools(p: u32) -> Vec<Pool> {
-    let half = (p + 1) / 2;
+    let half = p.div_ceil(2);
     vec![
         Pool::new("analyze", "fixed", 1, 1, 16),
         Pool::new("fetch_shard_started", "scaling", 2 * p, 1, -1),

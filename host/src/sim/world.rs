@@ -12,6 +12,8 @@ use super::reqlog::RequestLog;
 
 /// How often the disk/thread-pool monitor runs (`cluster.info.update.interval`, 30s).
 pub const MONITOR_MS: i64 = 30_000;
+/// Events one clock catch-up may run (see [`World::catch_up`]).
+pub const CATCH_UP_BUDGET: usize = 50_000;
 /// How often follower shard tasks are advanced.
 pub const CCR_TICK_MS: i64 = 1_000;
 
@@ -126,11 +128,34 @@ impl World {
     }
 
     /// Brings the world up to the clock (called before every request and by the ticker).
+    /// At most `CATCH_UP_BUDGET` events run per call: when the machine cannot keep up with
+    /// the requested speed the clock slows down instead of starving requests of the lock.
     pub fn catch_up(&mut self) {
         let t = self.clock.target();
-        if t > self.now {
-            self.run_until(t);
+        if t <= self.now {
+            return;
         }
+        let mut budget = CATCH_UP_BUDGET;
+        while let Some(Reverse(ev)) = self.events.peek() {
+            if ev.time > t {
+                break;
+            }
+            if budget == 0 {
+                tracing::debug!(
+                    behind_ms = t - self.now,
+                    "sim cannot keep up with its speed; slowing the clock"
+                );
+                self.clock.reanchor(self.now);
+                return;
+            }
+            budget -= 1;
+            let Some(Reverse(ev)) = self.events.pop() else {
+                break;
+            };
+            self.now = self.now.max(ev.time);
+            self.handle(ev.kind);
+        }
+        self.now = self.now.max(t);
     }
 
     /// Moves the clock forward by `ms`, running everything due in time order.

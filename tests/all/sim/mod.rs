@@ -2,6 +2,7 @@
 //! stories with schema checks, and the official Python client.
 mod acceptance;
 mod bench;
+mod ccr;
 mod common;
 mod exceptions;
 mod faults;

@@ -7,8 +7,18 @@ use std::sync::Mutex;
 
 use serde_json::{json, Map, Value};
 
+/// `<repo>/../shared/opensearch-api-spec` (the repository's sibling `shared/`), or the first
+/// `shared/` found further up (git worktrees live deeper), or `LIFEGUARD_SPEC_DIR`.
 pub fn spec_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/opensearch-api-spec")
+    if let Ok(d) = std::env::var("LIFEGUARD_SPEC_DIR") {
+        return PathBuf::from(d);
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    repo.ancestors()
+        .skip(1)
+        .map(|a| a.join("shared/opensearch-api-spec"))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| repo.join("../shared/opensearch-api-spec"))
 }
 
 fn escape(s: &str) -> String {
@@ -94,25 +104,28 @@ impl Spec {
                 continue;
             };
             let mut resp = op.get("responses")?.get(status.to_string())?.clone();
+            let mut resp_ptr = format!(
+                "#/files/{}/paths/{}/{}/responses/{status}",
+                escape(name),
+                escape(path),
+                method.to_ascii_lowercase()
+            );
             let mut guard = 0;
-            while let Some(r) = resp.get("$ref").and_then(Value::as_str) {
-                resp = self.pointer(r)?.clone();
+            while let Some(r) = resp.get("$ref").and_then(Value::as_str).map(str::to_string) {
+                resp = self.pointer(&r)?.clone();
+                resp_ptr = r;
                 guard += 1;
                 if guard > 5 {
                     return None;
                 }
             }
-            let _ = name;
             let schema = resp
                 .get("content")?
                 .get("application/json")?
                 .get("schema")?;
             return Some(match schema.get("$ref").and_then(Value::as_str) {
                 Some(r) => r.to_string(),
-                None => {
-                    // Inline schema: address it through the operation itself.
-                    format!("#/files/{}/paths/{}/{}/responses/{status}/content/application~1json/schema", escape(name), escape(path), method.to_ascii_lowercase())
-                }
+                None => format!("{resp_ptr}/content/application~1json/schema"),
             });
         }
         None

@@ -315,10 +315,13 @@ pub fn allocation_explain(w: &mut World, r: &Req) -> HResult {
     };
     let mut v = crate::sim::alloc::explain(cl, &index, shard, primary, include_yes)?;
     if r.flag("include_disk_info") {
-        let disk: Map<String, Value> = cl.nodes.iter().map(|n| (n.id.clone(), json!({"node_name": n.name, "path": "/usr/share/opensearch/data",
-            "total_bytes": n.disk_total, "used_bytes": n.disk_used(), "free_bytes": n.disk_total - n.disk_used(),
-            "free_disk_percent": 100.0 - n.disk_percent(), "used_disk_percent": n.disk_percent()}))).collect();
-        v["cluster_info"] = json!({"nodes": disk, "shard_sizes": {}, "shard_paths": {}});
+        let disk: Map<String, Value> = cl.nodes.iter().map(|n| {
+            let usage = json!({"path": "/usr/share/opensearch/data/nodes/0", "total_bytes": n.disk_total, "used_bytes": n.disk_used(),
+                "free_bytes": n.disk_total - n.disk_used(), "free_disk_percent": 100.0 - n.disk_percent(), "used_disk_percent": n.disk_percent()});
+            (n.id.clone(), json!({"node_name": n.name, "least_available": usage, "most_available": usage}))
+        }).collect();
+        v["cluster_info"] =
+            json!({"nodes": disk, "shard_sizes": {}, "shard_paths": {}, "reserved_sizes": []});
     }
     Ok(Resp::ok(v))
 }
@@ -496,10 +499,10 @@ fn node_stats(w: &World, cl: &Cluster, n: usize, metrics: &[String]) -> Value {
     let mut o = json!({"timestamp": now, "name": node.name, "transport_address": node.transport_address(), "host": node.ip,
         "ip": node.ip, "roles": node.roles, "attributes": node.attributes});
     if want("indices") {
-        o["indices"] = json!({"docs": {"count": docs, "deleted": 0}, "store": {"size_in_bytes": store, "reserved_in_bytes": 0},
-            "indexing": {"index_total": docs, "index_time_in_millis": docs / 10, "index_current": 0, "index_failed": 0},
-            "search": {"query_total": 0, "query_time_in_millis": 0, "query_current": 0, "fetch_total": 0},
-            "request_cache": {"memory_size_in_bytes": 0, "evictions": 0, "hit_count": 0, "miss_count": 0}});
+        let mut ind = super::stats_api::sections(docs, 0, store, docs);
+        ind["request_cache"] =
+            json!({"memory_size_in_bytes": 0, "evictions": 0, "hit_count": 0, "miss_count": 0});
+        o["indices"] = ind;
     }
     if want("os") {
         o["os"] = json!({"timestamp": now, "cpu": {"percent": 10, "load_average": {"1m": 0.5, "5m": 0.4, "15m": 0.3}},
@@ -520,7 +523,7 @@ fn node_stats(w: &World, cl: &Cluster, n: usize, metrics: &[String]) -> Value {
                 "free_in_bytes": free, "available_in_bytes": free}]});
     }
     if want("process") {
-        o["process"] = json!({"timestamp": now, "open_file_descriptors": 512, "max_file_descriptors": 65536, "cpu": {"percent": 5}});
+        o["process"] = json!({"timestamp": now, "open_file_descriptors": 512, "max_file_descriptors": 65536, "cpu": {"percent": 5, "total_in_millis": now / 1000}});
     }
     if want("breaker") {
         o["breakers"] = json!({"parent": {"limit_size_in_bytes": 4080218931u64, "estimated_size_in_bytes": 0, "overhead": 1.0, "tripped": 0}});

@@ -121,101 +121,6 @@ pub fn index(w: &mut World, r: &Req, name: &str) -> HResult {
     }
 }
 
-fn shards_header(cl: &Cluster, names: &[String]) -> Value {
-    let total: usize = names.iter().map(|n| cl.indices[n].shards.len()).sum();
-    let ok: usize = names.iter().map(|n| cl.indices[n].assigned_copies()).sum();
-    json!({"total": total, "successful": ok, "failed": 0})
-}
-
-pub fn refresh(w: &mut World, r: &Req, idx: Option<&str>) -> HResult {
-    let cl = &w.clusters[r.cluster];
-    let names = match idx {
-        Some(i) => cl.resolve_strict(i)?,
-        None => cl.indices.keys().cloned().collect(),
-    };
-    Ok(Resp::ok(json!({"_shards": shards_header(cl, &names)})))
-}
-
-fn stat_block(ix: &Index, now: i64, total: bool, metric: Option<&str>) -> Value {
-    let copies = if total {
-        ix.assigned_copies().max(1) as u64 / u64::from(ix.num_shards().max(1)).max(1)
-    } else {
-        1
-    };
-    let docs = ix.docs.count(now);
-    let bytes = if total {
-        ix.total_bytes(now)
-    } else {
-        ix.primary_bytes(now)
-    };
-    let mut o = json!({
-        "docs": {"count": docs * copies, "deleted": ix.docs.deleted * copies},
-        "store": {"size_in_bytes": bytes, "reserved_in_bytes": 0},
-        "indexing": {"index_total": ix.docs.ops(now) * copies, "index_time_in_millis": ix.docs.ops(now) / 10, "index_current": 0,
-            "index_failed": 0, "delete_total": 0, "delete_time_in_millis": 0, "delete_current": 0, "noop_update_total": 0,
-            "is_throttled": false, "throttle_time_in_millis": 0},
-        "get": {"total": 0, "time_in_millis": 0, "exists_total": 0, "exists_time_in_millis": 0, "missing_total": 0, "missing_time_in_millis": 0, "current": 0},
-        "search": {"open_contexts": 0, "query_total": 0, "query_time_in_millis": 0, "query_current": 0, "fetch_total": 0, "fetch_time_in_millis": 0, "fetch_current": 0},
-        "merges": {"current": 0, "current_docs": 0, "current_size_in_bytes": 0, "total": 0, "total_time_in_millis": 0, "total_docs": 0, "total_size_in_bytes": 0},
-        "refresh": {"total": 1, "total_time_in_millis": 0, "listeners": 0},
-        "flush": {"total": 0, "periodic": 0, "total_time_in_millis": 0},
-        "segments": {"count": 1, "memory_in_bytes": 0},
-        "translog": {"operations": 0, "size_in_bytes": 55, "uncommitted_operations": 0, "uncommitted_size_in_bytes": 55},
-    });
-    if let (Some(m), Some(obj)) = (metric, o.as_object_mut()) {
-        if m != "_all" {
-            let keep: Vec<&str> = m.split(',').collect();
-            obj.retain(|k, _| keep.contains(&k.as_str()));
-        }
-    }
-    o
-}
-
-fn add_into(acc: &mut Value, v: &Value) {
-    match (acc, v) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, bv) in b {
-                match a.get_mut(k) {
-                    Some(av) => add_into(av, bv),
-                    None => {
-                        a.insert(k.clone(), bv.clone());
-                    }
-                }
-            }
-        }
-        (acc @ Value::Number(_), Value::Number(b)) => {
-            let s = acc.as_u64().unwrap_or(0) + b.as_u64().unwrap_or(0);
-            *acc = json!(s);
-        }
-        _ => {}
-    }
-}
-
-pub fn stats(w: &mut World, r: &Req, idx: Option<&str>, metric: Option<&str>) -> HResult {
-    let now = w.now;
-    let cl = &w.clusters[r.cluster];
-    let names = match idx {
-        Some(i) => cl.resolve_strict(i)?,
-        None => cl.indices.keys().cloned().collect(),
-    };
-    let mut pri_all = json!({});
-    let mut tot_all = json!({});
-    let mut per = Map::new();
-    for n in &names {
-        let ix = &cl.indices[n];
-        let p = stat_block(ix, now, false, metric);
-        let t = stat_block(ix, now, true, metric);
-        add_into(&mut pri_all, &p);
-        add_into(&mut tot_all, &t);
-        per.insert(n.clone(), json!({"uuid": ix.uuid, "health": ix.health(), "status": if ix.open {"open"} else {"close"}, "primaries": p, "total": t}));
-    }
-    let mut o = json!({"_shards": shards_header(cl, &names), "_all": {"primaries": pri_all, "total": tot_all}});
-    if r.q("level") != Some("cluster") {
-        o["indices"] = Value::Object(per);
-    }
-    Ok(Resp::ok(o))
-}
-
 pub fn settings(w: &mut World, r: &Req, idx: &str, name: Option<&str>) -> HResult {
     let c = r.cluster;
     if r.method == "PUT" {
@@ -500,7 +405,7 @@ pub fn rollover(w: &mut World, r: &Req, alias: &str, new: Option<&str>) -> HResu
             }
         }
     }
-    let v = ops::rollover(w, r.cluster, alias, new, &body, r.flag("dry_run"))?;
+    let v = crate::sim::rollover::rollover(w, r.cluster, alias, new, &body, r.flag("dry_run"))?;
     Ok(Resp::ok(v))
 }
 
@@ -595,6 +500,6 @@ pub fn refresh_search_analyzers(w: &mut World, r: &Req, idx: &str) -> HResult {
         details.push(json!({"index": n, "refreshed_analyzers": analyzers}));
     }
     Ok(Resp::ok(
-        json!({"_shards": shards_header(cl, &names), "successful_refresh_details": details}),
+        json!({"_shards": super::stats_api::shards_header(cl, &names), "successful_refresh_details": details}),
     ))
 }

@@ -1,11 +1,13 @@
 //! The HTTP front: axum listeners (one per cluster), fault handling, the request log, and the
 //! hand-off to the router. Every handler runs synchronously under the world lock.
 pub mod cat;
+pub mod cat_cols;
 pub mod cluster_api;
 pub mod control;
 pub mod docs_api;
 pub mod indices_api;
 pub mod router;
+pub mod stats_api;
 pub mod types;
 
 use std::collections::BTreeMap;

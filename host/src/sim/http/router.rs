@@ -1,7 +1,7 @@
 //! The route table: path shape → handler, with OpenSearch's 400 for unknown routes and 405
 //! for known routes with the wrong method.
 use super::types::{HResult, Req, Resp};
-use super::{cat, cluster_api, docs_api, indices_api};
+use super::{cat, cluster_api, docs_api, indices_api, stats_api};
 use crate::sim::ccr::api as ccr;
 use crate::sim::ism::api as ism;
 use crate::sim::world::World;
@@ -20,31 +20,22 @@ fn is_system(s: &str) -> bool {
 }
 
 /// Finds the route for the path; returns the allowed methods and the handler.
-fn route<'a>(
-    segs: &'a [String],
-) -> Option<(
-    &'static [&'static str],
-    Box<dyn Fn(&mut World, &Req) -> HResult + 'a>,
-)> {
+fn route<'a>(segs: &'a [String]) -> Routed<'a> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-    let r: (
-        &'static [&'static str],
-        Box<dyn Fn(&mut World, &Req) -> HResult + 'a>,
-    ) = match s[..] {
-        [] => (GET_HEAD, Box::new(|w, r| cluster_api::info(w, r))),
+    let r: (&'static [&'static str], Handler<'a>) = match s[..] {
+        [] => (GET_HEAD, Box::new(cluster_api::info)),
         ["_cluster", "health"] => (GET, Box::new(|w, r| cluster_api::health(w, r, None))),
         ["_cluster", "health", idx] => (
             GET,
             Box::new(move |w, r| cluster_api::health(w, r, Some(idx))),
         ),
-        ["_cluster", "settings"] => (GET_PUT, Box::new(|w, r| cluster_api::settings(w, r))),
-        ["_cluster", "allocation", "explain"] => (
-            GET_POST,
-            Box::new(|w, r| cluster_api::allocation_explain(w, r)),
-        ),
-        ["_cluster", "stats"] => (GET, Box::new(|w, r| cluster_api::stats(w, r))),
-        ["_cluster", "reroute"] => (POST, Box::new(|w, r| cluster_api::reroute(w, r))),
-        ["_remote", "info"] => (GET, Box::new(|w, r| cluster_api::remote_info(w, r))),
+        ["_cluster", "settings"] => (GET_PUT, Box::new(cluster_api::settings)),
+        ["_cluster", "allocation", "explain"] => {
+            (GET_POST, Box::new(cluster_api::allocation_explain))
+        }
+        ["_cluster", "stats"] => (GET, Box::new(cluster_api::stats)),
+        ["_cluster", "reroute"] => (POST, Box::new(cluster_api::reroute)),
+        ["_remote", "info"] => (GET, Box::new(cluster_api::remote_info)),
         ["_nodes", ..] => (
             GET,
             Box::new(move |w, r| cluster_api::nodes(w, r, &segs[1..])),
@@ -55,25 +46,25 @@ fn route<'a>(
             POST_PUT,
             Box::new(move |w, r| docs_api::bulk(w, r, Some(idx))),
         ),
-        ["_refresh"] => (GET_POST, Box::new(|w, r| indices_api::refresh(w, r, None))),
+        ["_refresh"] => (GET_POST, Box::new(|w, r| stats_api::refresh(w, r, None))),
         [idx, "_refresh"] => (
             GET_POST,
-            Box::new(move |w, r| indices_api::refresh(w, r, Some(idx))),
+            Box::new(move |w, r| stats_api::refresh(w, r, Some(idx))),
         ),
-        ["_stats"] => (GET, Box::new(|w, r| indices_api::stats(w, r, None, None))),
+        ["_stats"] => (GET, Box::new(|w, r| stats_api::stats(w, r, None, None))),
         ["_stats", m] => (
             GET,
-            Box::new(move |w, r| indices_api::stats(w, r, None, Some(m))),
+            Box::new(move |w, r| stats_api::stats(w, r, None, Some(m))),
         ),
         [idx, "_stats"] => (
             GET,
-            Box::new(move |w, r| indices_api::stats(w, r, Some(idx), None)),
+            Box::new(move |w, r| stats_api::stats(w, r, Some(idx), None)),
         ),
         [idx, "_stats", m] => (
             GET,
-            Box::new(move |w, r| indices_api::stats(w, r, Some(idx), Some(m))),
+            Box::new(move |w, r| stats_api::stats(w, r, Some(idx), Some(m))),
         ),
-        ["_aliases"] => (GET_POST, Box::new(|w, r| indices_api::aliases(w, r))),
+        ["_aliases"] => (GET_POST, Box::new(indices_api::aliases)),
         ["_alias" | "_aliases", name] => (
             GET_HEAD,
             Box::new(move |w, r| indices_api::get_alias(w, r, None, Some(name))),
@@ -160,17 +151,13 @@ fn route<'a>(
     Some(r)
 }
 
-type Routed<'a> = Option<(
-    &'static [&'static str],
-    Box<dyn Fn(&mut World, &Req) -> HResult + 'a>,
-)>;
+/// A request handler bound to the path's captured segments.
+type Handler<'a> = Box<dyn Fn(&mut World, &Req) -> HResult + 'a>;
+type Routed<'a> = Option<(&'static [&'static str], Handler<'a>)>;
 
 fn ism_route<'a>(s: &'a [String]) -> Routed<'a> {
     let s: Vec<&'a str> = s.iter().map(String::as_str).collect();
-    let r: (
-        &'static [&'static str],
-        Box<dyn Fn(&mut World, &Req) -> HResult + 'a>,
-    ) = match s[..] {
+    let r: (&'static [&'static str], Handler<'a>) = match s[..] {
         ["policies"] => (
             GET_PUT,
             Box::new(|w, r| {
@@ -227,10 +214,7 @@ fn ism_route<'a>(s: &'a [String]) -> Routed<'a> {
 
 fn ccr_route<'a>(s: &'a [String]) -> Routed<'a> {
     let s: Vec<&'a str> = s.iter().map(String::as_str).collect();
-    let r: (
-        &'static [&'static str],
-        Box<dyn Fn(&mut World, &Req) -> HResult + 'a>,
-    ) = match s[..] {
+    let r: (&'static [&'static str], Handler<'a>) = match s[..] {
         ["leader_stats"] => (GET, Box::new(|w, r| ccr::leader_stats(w, r.cluster))),
         ["follower_stats"] => (GET, Box::new(|w, r| ccr::follower_stats(w, r.cluster))),
         ["autofollow_stats"] => (GET, Box::new(|w, r| ccr::autofollow_stats(w, r.cluster))),

@@ -286,7 +286,7 @@ fn rollover(
         o.info.insert("conditions".into(), Value::Object(conds));
         return o;
     }
-    match crate::sim::ops::rollover(world, c, &alias, None, &json!({}), false) {
+    match crate::sim::rollover::rollover(world, c, &alias, None, &json!({}), false) {
         Ok(resp) => {
             meta.rolled_over = Some(true);
             meta.rolled_over_index_name = resp

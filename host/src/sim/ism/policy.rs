@@ -186,24 +186,20 @@ fn parse_rollover(cfg: &Map<String, Value>) -> Result<Map<String, Value>, OsErro
     ] {
         if let Some(v) = cfg.get(key) {
             match key {
-                "min_size" | "min_primary_shard_size" => {
-                    if bytes_of(v, key)? == 0 {
-                        return Err(OsError::illegal_argument(format!(
-                            "{} value must be greater than 0",
-                            if key == "min_size" {
-                                "Min size"
-                            } else {
-                                "Min primary shard size"
-                            }
-                        )));
-                    }
+                "min_size" | "min_primary_shard_size" if bytes_of(v, key)? == 0 => {
+                    return Err(OsError::illegal_argument(format!(
+                        "{} value must be greater than 0",
+                        if key == "min_size" {
+                            "Min size"
+                        } else {
+                            "Min primary shard size"
+                        }
+                    )));
                 }
-                "min_doc_count" => {
-                    if v.as_u64().unwrap_or(0) == 0 {
-                        return Err(OsError::illegal_argument(
-                            "Min doc count value must be greater than 0",
-                        ));
-                    }
+                "min_doc_count" if v.as_u64().unwrap_or(0) == 0 => {
+                    return Err(OsError::illegal_argument(
+                        "Min doc count value must be greater than 0",
+                    ));
                 }
                 "min_index_age" => {
                     time_of(v, key)?;
