@@ -1,3 +1,4 @@
 //! One file per `lifeguard` subcommand. `main.rs` parses and dispatches; the work is here.
 pub mod check;
+pub mod new;
 pub mod sim;
