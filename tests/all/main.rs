@@ -3,4 +3,5 @@
 
 mod check;
 mod sandbox;
+mod scaffold;
 mod support;

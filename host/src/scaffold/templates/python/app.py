@@ -31,10 +31,22 @@ _STATUS = {
 }
 
 
+# The cases of the WIT `error` variant, by the names the WIT gives them.
+_ERROR_KINDS = {
+    types.Error_Denied: "denied",
+    types.Error_NotFound: "not-found",
+    types.Error_Conflict: "conflict",
+    types.Error_Throttled: "throttled",
+    types.Error_Unavailable: "unavailable",
+    types.Error_Invalid: "invalid",
+    types.Error_Other: "other",
+}
+
+
 def _transient(what: str, e: Err) -> Err:
     """A failed host call as a `transient` error: the host retries the job with backoff."""
     value = e.value
-    kind = type(value).__name__.removeprefix("Error_").lower()
+    kind = _ERROR_KINDS.get(type(value), "other")
     return Err(types.ReconcileError_Transient(f"{what}: {kind}: {getattr(value, 'value', value)}"))
 
 

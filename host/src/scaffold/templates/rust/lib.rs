@@ -108,12 +108,12 @@ fn status_name(s: HealthStatus) -> &'static str {
 fn transient(what: &str, e: Error) -> ReconcileError {
     let (kind, message) = match e {
         Error::Denied(m) => ("denied", m),
-        Error::NotFound(m) => ("not found", m),
+        Error::NotFound(m) => ("not-found", m),
         Error::Conflict(m) => ("conflict", m),
         Error::Throttled(m) => ("throttled", m),
         Error::Unavailable(m) => ("unavailable", m),
         Error::Invalid(m) => ("invalid", m),
-        Error::Other(m) => ("error", m),
+        Error::Other(m) => ("other", m),
     };
     ReconcileError::Transient(format!("{what}: {kind}: {message}"))
 }
