@@ -56,9 +56,12 @@ fn build(dir: &Path) {
     eprintln!("{}: build.sh took {:?}", dir.display(), started.elapsed());
 }
 
+/// One metric as the plugin recorded it: kind, name, value, labels.
+type Sample = (MetricKind, String, f64, Vec<(String, String)>);
+
 /// Keeps what the plugin records.
 #[derive(Default)]
-struct Recorded(Mutex<Vec<(MetricKind, String, f64, Vec<(String, String)>)>>);
+struct Recorded(Mutex<Vec<Sample>>);
 
 impl MetricsSink for Recorded {
     fn record(
