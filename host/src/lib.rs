@@ -25,6 +25,7 @@ pub mod check;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod daemon;
 pub mod guard;
 pub mod reconcile;
 pub mod registry;

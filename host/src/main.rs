@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Validate a plugin component and print what it is.
     Check(cli::check::CheckArgs),
+    /// Run every tenant's plugins against the configured clusters until stopped.
+    Run(cli::run::RunArgs),
 }
 
 fn init_logs(format: &str) {
@@ -41,6 +43,7 @@ async fn main() -> std::process::ExitCode {
     init_logs(&args.log_format);
     let result = match args.command {
         Command::Check(a) => cli::check::run(a).await,
+        Command::Run(a) => cli::run::run(a).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

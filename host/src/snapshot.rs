@@ -95,6 +95,15 @@ impl Snapshot {
         }
     }
 
+    /// The last health this snapshot read, without fetching.
+    pub fn last_health(&self) -> Option<HealthStatus> {
+        let guard = self.health.value.try_lock().ok()?;
+        match guard.as_ref() {
+            Some((_, Ok(h))) => Some(h.status),
+            _ => None,
+        }
+    }
+
     /// Forget everything: the next read of each kind fetches again.
     pub async fn invalidate_all(&self) {
         self.health.invalidate().await;

@@ -1,7 +1,9 @@
 //! End-to-end tests: one binary, a module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod browser;
 mod check;
 mod sandbox;
 mod scaffold;
+mod sim;
 mod support;

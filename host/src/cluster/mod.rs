@@ -6,7 +6,9 @@
 //! cluster (the guard chain, the per-tick snapshot) implements the same trait, so they stack.
 mod api;
 mod error;
+pub mod http;
 pub mod ops;
+pub mod parse;
 mod policy_diff;
 
 pub use api::{ClusterApi, DynCluster};

@@ -143,6 +143,13 @@ impl Validator<'_> {
         (!k.is_empty() && !k.starts_with('[')).then(|| k.to_string())
     }
 
+    fn file_error(&self, message: String) -> ConfigError {
+        ConfigError::File {
+            file: self.file.clone(),
+            message,
+        }
+    }
+
     fn duration(&self, key: &str, s: &Spanned<String>) -> Result<Duration, ConfigError> {
         let d = parse_duration(s.get_ref()).map_err(|m| self.at(s, format!("{key}: {m}")))?;
         if d.is_zero() {
@@ -163,20 +170,16 @@ impl Validator<'_> {
         let max_arg_bytes = self.size("limits.max_arg", &c.limits.max_arg)?;
         let mut clusters = HashSet::new();
         for cl in &c.clusters {
-            if !clusters.insert(cl.name.get_ref().clone()) {
-                return Err(self.at(
-                    &cl.name,
-                    format!(
-                        "clusters.name: cluster [{}] is defined twice",
-                        cl.name.get_ref()
-                    ),
-                ));
+            if !clusters.insert(cl.name.clone()) {
+                return Err(self.file_error(format!(
+                    "clusters.name: cluster [{}] is defined twice",
+                    cl.name
+                )));
             }
             if cl.urls.is_empty() {
-                return Err(self.at(
-                    &cl.name,
-                    format!("clusters.urls: cluster [{}] has no URL", cl.name.get_ref()),
-                ));
+                return Err(
+                    self.file_error(format!("clusters.urls: cluster [{}] has no URL", cl.name))
+                );
             }
         }
         let mut tenants = HashSet::new();

@@ -3,7 +3,6 @@
 mod load;
 mod units;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -21,9 +20,12 @@ pub struct Config {
     pub host: HostConfig,
     #[serde(default)]
     pub limits: LimitsConfig,
-    /// Clusters by alias.
+    /// Clusters by alias: URLs, auth, TLS, timeouts, retries.
     #[serde(default)]
-    pub clusters: Vec<ClusterEntry>,
+    pub clusters: Vec<crate::cluster::http::ClusterConfig>,
+    /// Platform guard settings: breaker, default budgets, global maintenance windows.
+    #[serde(default)]
+    pub guard: crate::guard::GuardConfig,
     #[serde(default)]
     pub tenants: Vec<TenantConfig>,
 }
@@ -107,19 +109,6 @@ impl Default for LimitsConfig {
     }
 }
 
-/// One cluster the host can reach. Unknown keys are checked by the HTTP client's own config.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ClusterEntry {
-    /// The alias tenants and plugins use.
-    pub name: Spanned<String>,
-    /// Base URLs, tried in order.
-    pub urls: Vec<String>,
-    /// The rest of the client settings (auth, TLS, timeouts, retries, breaker), passed to
-    /// the HTTP client as they are.
-    #[serde(flatten)]
-    pub client: BTreeMap<String, toml::Value>,
-}
-
 /// One tenant: a team with its grant and its plugins.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -135,25 +124,17 @@ pub struct TenantConfig {
     /// Dry-run for this tenant only.
     #[serde(default)]
     pub dry_run: bool,
+    /// CCR auto-follow rule names the tenant owns.
+    #[serde(default)]
+    pub autofollow_rules: Vec<String>,
     /// Mutating raw requests allowed.
     #[serde(default)]
     pub raw_write: bool,
-    /// Mutations per tick.
-    #[serde(default = "default_budget")]
-    pub mutation_budget: u32,
-    /// Deletes per tick.
-    #[serde(default = "default_delete_budget")]
-    pub delete_budget: u32,
+    /// Budget and maintenance windows of this tenant, over `[guard]`'s.
+    #[serde(default)]
+    pub guard: crate::guard::TenantGuardConfig,
     #[serde(default)]
     pub plugins: Vec<PluginEntry>,
-}
-
-fn default_budget() -> u32 {
-    20
-}
-
-fn default_delete_budget() -> u32 {
-    5
 }
 
 /// One plugin of a tenant.

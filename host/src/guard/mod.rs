@@ -1,1 +1,120 @@
-//! (being built)
+//! The guard chain: what stands between a tenant's plugin and a cluster.
+//!
+//! [`Guarded`] implements [`crate::cluster::ClusterApi`] around the real client, so the
+//! runtime hands each run guarded views and capabilities never see the guard. For every
+//! mutation, in order: tenant scope ([`scope`]) → maintenance window ([`window`]) → circuit
+//! breaker ([`breaker`]) → dry-run → mutation budget ([`budget`]) → send, with exactly one
+//! audit line ([`audit`]) per attempt, whatever its outcome. Reads pass scope only: list reads
+//! are narrowed to the grant, single targets must be inside it, and the breaker never blocks
+//! them. Policy writes and deletes keep the previous body ([`backup`]). Platform windows can
+//! also pause ISM itself ([`ism_pause`]).
+//!
+//! # Wiring (host)
+//!
+//! - Once: a [`Grant`] per tenant, a [`BudgetBook`], a [`Breaker`] per cluster, a
+//!   [`MaintenanceWindows`] per tenant, a [`FileAudit`] and [`PolicyBackups`] under the audit
+//!   directory, an [`IsmPauser`] per cluster whose platform windows pause ISM.
+//! - Each tick: [`BudgetBook::reset_all`]; feed each cluster's breaker from the snapshot
+//!   ([`Breaker::observe`] with health and thread pools) and the client's request results
+//!   ([`Breaker::record_transport_result`]); call [`IsmPauser::tick`].
+//! - Each run: [`Guarded::wrap`] each granted cluster with a [`GuardCtx`] and put the views
+//!   into `RunEnv::clusters`.
+//!
+//! # Configuration
+//!
+//! ```toml
+//! [guard]
+//! audit_recent = 200                   # lines kept in memory for the status page
+//! [guard.breaker]
+//! health_floor = "red"
+//! [guard.budget]
+//! mutations_per_tick = 20
+//! deletes_per_tick = 5
+//! [[guard.maintenance]]
+//! start = "02:00"
+//! end = "03:00"
+//! days = ["sun"]
+//! pause_ism = true
+//!
+//! [tenants.app1.grant]
+//! indices = ["logs-app1-*", "logs-app1"]
+//! policies = ["app1-*"]
+//! clusters = ["prod"]
+//! [tenants.app1.guard]
+//! budget = { mutations_per_tick = 50, deletes_per_tick = 5 }
+//! [[tenants.app1.guard.maintenance]]
+//! start = "12:00"
+//! end = "12:30"
+//! ```
+mod api_impl;
+pub mod audit;
+pub mod backup;
+pub mod breaker;
+pub mod budget;
+mod dry_run;
+mod guarded;
+pub mod ism_pause;
+pub mod raw;
+pub mod scope;
+pub mod time;
+pub mod window;
+
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
+
+use serde::{Deserialize, Serialize};
+
+pub use audit::{read_audit, AuditLine, AuditSink, FileAudit, MemoryAudit, Outcome};
+pub use backup::{PolicyBackup, PolicyBackups};
+pub use breaker::{Breaker, BreakerConfig, BreakerState, HealthFloor, Phase};
+pub use budget::{Budget, BudgetBook, BudgetConfig};
+pub use guarded::{GuardCtx, Guarded};
+pub use ism_pause::{IsmPauser, PauseAction};
+pub use scope::{Grant, GrantConfig, GrantError};
+pub use window::{MaintenanceWindows, WindowConfig, WindowError};
+
+/// Platform guard settings, `[guard]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardConfig {
+    #[serde(default)]
+    pub breaker: BreakerConfig,
+    /// The default budget of every tenant.
+    #[serde(default)]
+    pub budget: BudgetConfig,
+    /// Global maintenance windows; these alone may set `pause_ism`.
+    #[serde(default)]
+    pub maintenance: Vec<WindowConfig>,
+    /// Audit lines kept in memory for the status page. Default 200.
+    #[serde(default = "default_recent")]
+    pub audit_recent: usize,
+}
+
+fn default_recent() -> usize {
+    200
+}
+
+impl Default for GuardConfig {
+    fn default() -> Self {
+        Self {
+            breaker: BreakerConfig::default(),
+            budget: BudgetConfig::default(),
+            maintenance: Vec::new(),
+            audit_recent: default_recent(),
+        }
+    }
+}
+
+/// A tenant's guard settings, `[tenants.<name>.guard]`. Its grant is a [`GrantConfig`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantGuardConfig {
+    /// Overrides `[guard.budget]` for this tenant.
+    #[serde(default)]
+    pub budget: Option<BudgetConfig>,
+    /// The tenant's own windows, on top of the global ones (no `pause_ism`).
+    #[serde(default)]
+    pub maintenance: Vec<WindowConfig>,
+}

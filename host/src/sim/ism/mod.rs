@@ -1,0 +1,8 @@
+//! Index State Management: policies, the managed-index jobs and their runner, the REST API.
+pub mod actions;
+pub mod api;
+pub mod cron;
+pub mod explain;
+pub mod meta;
+pub mod policy;
+pub mod runner;

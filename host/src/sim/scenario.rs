@@ -1,0 +1,262 @@
+//! Scenarios (TOML or JSON): nodes with attributes and disks, indices, aliases, templates,
+//! policies, ingest rates, and a timeline of fault events.
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::SimError;
+use super::faults::FaultAction;
+use super::model::Cluster;
+use super::nodes::Node;
+use super::ops;
+use super::util::{make_uuid, parse_bytes, parse_time_ms};
+use super::world::World;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub speed: Option<f64>,
+    /// Start of simulated time, epoch milliseconds.
+    #[serde(default)]
+    pub start_ms: Option<i64>,
+    #[serde(default, alias = "cluster")]
+    pub leader: ClusterSpec,
+    #[serde(default)]
+    pub follower: Option<ClusterSpec>,
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
+    #[serde(default)]
+    pub models: Option<ModelSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    pub ccr_ops_per_sec: Option<f64>,
+    pub ccr_restore_bytes_per_sec: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    pub name: Option<String>,
+    pub processors: Option<u32>,
+    #[serde(default)]
+    pub nodes: Vec<NodeSpec>,
+    /// Persistent cluster settings (nested or flat).
+    #[serde(default)]
+    pub settings: Option<Value>,
+    #[serde(default)]
+    pub templates: BTreeMap<String, Value>,
+    /// Policy id → the `policy` object of a PUT body.
+    #[serde(default)]
+    pub policies: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub indices: Vec<IndexSpec>,
+    #[serde(default)]
+    pub ingest: Vec<IngestSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    pub name: String,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    pub disk_total: Option<String>,
+    pub disk_used_percent: Option<f64>,
+    pub processors: Option<u32>,
+    pub roles: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSpec {
+    pub name: String,
+    /// Creates `count` indices named `<name>-000001`… instead of one.
+    pub count: Option<u32>,
+    pub shards: Option<u32>,
+    pub replicas: Option<u32>,
+    #[serde(default)]
+    pub settings: Option<Value>,
+    #[serde(default)]
+    pub aliases: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub docs: u64,
+    pub bytes_per_doc: Option<f64>,
+    /// How long before the start the index was created ("3d").
+    pub age: Option<String>,
+    pub policy_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestSpec {
+    /// An alias (its write index receives the docs) or an index name.
+    pub alias: String,
+    pub docs_per_sec: f64,
+    #[serde(default = "default_bpd")]
+    pub bytes_per_doc: f64,
+}
+
+fn default_bpd() -> f64 {
+    500.0
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEntry {
+    /// Offset from the start of the scenario ("90m").
+    pub at: String,
+    pub event: FaultAction,
+}
+
+impl Scenario {
+    /// Parses TOML or JSON (JSON when the text starts with `{`).
+    pub fn parse(text: &str) -> Result<Self, SimError> {
+        if text.trim_start().starts_with('{') {
+            serde_json::from_str(text).map_err(|e| SimError::Scenario(e.to_string()))
+        } else {
+            toml::from_str(text).map_err(|e| SimError::Scenario(e.to_string()))
+        }
+    }
+}
+
+/// Default nodes: one per cluster, like the upstream single-node test clusters.
+pub fn default_cluster(id: usize, name: &str, seed: u64, processors: u32) -> Cluster {
+    let mut cl = Cluster::new(id, name, seed);
+    let mut node = Node::new(make_uuid(seed ^ 0x70DE, (id as u64) << 20), &format!("{name}-node-1"), 0, processors);
+    node.transport_port = 9300 + 100 * id as u16;
+    cl.nodes.push(node);
+    cl
+}
+
+fn apply_cluster(world: &mut World, c: usize, spec: &ClusterSpec) -> Result<(), SimError> {
+    let seed = world.seed;
+    if let Some(n) = &spec.name {
+        world.clusters[c].name = n.clone();
+    }
+    if !spec.nodes.is_empty() {
+        let mut nodes = Vec::new();
+        for (i, ns) in spec.nodes.iter().enumerate() {
+            let p = ns.processors.or(spec.processors).unwrap_or(8);
+            let mut n = Node::new(make_uuid(seed ^ 0x70DE, ((c as u64) << 20) + i as u64), &ns.name, i, p);
+            n.transport_port = 9300 + 100 * c as u16 + i as u16;
+            n.attributes = ns.attributes.clone();
+            if let Some(t) = &ns.disk_total {
+                n.disk_total = parse_bytes(t).ok_or_else(|| SimError::Scenario(format!("bad disk_total [{t}]")))?;
+            }
+            if let Some(pct) = ns.disk_used_percent {
+                n.disk_other = (n.disk_total as f64 * pct / 100.0) as u64;
+            }
+            if let Some(r) = &ns.roles {
+                n.roles = r.clone();
+            }
+            nodes.push(n);
+        }
+        world.clusters[c].nodes = nodes;
+    }
+    if let Some(s) = &spec.settings {
+        for (k, v) in super::settings::flatten(s) {
+            if let Some(v) = v {
+                let v = match v {
+                    Value::Number(n) => Value::String(n.to_string()),
+                    Value::Bool(b) => Value::String(b.to_string()),
+                    other => other,
+                };
+                world.clusters[c].settings.persistent.insert(k, v);
+            }
+        }
+    }
+    for (name, t) in &spec.templates {
+        world.clusters[c].templates.insert(name.clone(), t.clone());
+    }
+    for (id, body) in &spec.policies {
+        let now = world.now;
+        // Policies exist before any scenario index, so their ism_templates may match them.
+        let parsed = super::ism::policy::parse(id, body, now - 1).map_err(|e| SimError::Scenario(format!("policy [{id}]: {}", e.reason)))?;
+        let cl = &mut world.clusters[c];
+        cl.policy_seq += 1;
+        cl.policies.insert(id.clone(), super::ism::policy::StoredPolicy { policy: parsed, seq_no: cl.policy_seq, primary_term: 1, version: 1 });
+    }
+    for ing in &spec.ingest {
+        world.clusters[c].ingest.insert(ing.alias.clone(), (ing.docs_per_sec, ing.bytes_per_doc));
+    }
+    for ix in &spec.indices {
+        let names: Vec<String> = match ix.count {
+            Some(n) => (1..=n).map(|i| format!("{}-{i:06}", ix.name)).collect(),
+            None => vec![ix.name.clone()],
+        };
+        for name in names {
+            create_from_spec(world, c, &name, ix)?;
+        }
+    }
+    ops::sync_ingest_all(world, c);
+    Ok(())
+}
+
+fn create_from_spec(world: &mut World, c: usize, name: &str, ix: &IndexSpec) -> Result<(), SimError> {
+    let now = world.now;
+    let mut settings = ix.settings.clone().unwrap_or(json!({}));
+    if let Some(o) = settings.as_object_mut() {
+        if let Some(s) = ix.shards {
+            o.insert("index.number_of_shards".into(), json!(s));
+        }
+        if let Some(r) = ix.replicas {
+            o.insert("index.number_of_replicas".into(), json!(r));
+        }
+        if let Some(age) = &ix.age {
+            let ms = parse_time_ms(age).ok_or_else(|| SimError::Scenario(format!("bad age [{age}]")))?;
+            o.insert("index.creation_date".into(), json!((now - ms).to_string()));
+        }
+    }
+    let body = json!({"settings": settings, "aliases": ix.aliases});
+    let spec = ops::parse_create_body(&body).map_err(|e| SimError::Scenario(format!("index [{name}]: {}", e.reason)))?;
+    ops::create_index(world, c, name, spec).map_err(|e| SimError::Scenario(format!("index [{name}]: {}", e.reason)))?;
+    if let Some(i) = world.clusters[c].indices.get_mut(name) {
+        let bpd = ix.bytes_per_doc.unwrap_or(500.0);
+        i.docs.add(ix.docs, (ix.docs as f64 * bpd) as u64);
+        i.docs.bytes_per_doc = bpd;
+    }
+    if let Some(p) = &ix.policy_id {
+        let (seq, term) = world.clusters[c]
+            .policies
+            .get(p)
+            .map(|sp| (sp.seq_no, sp.primary_term))
+            .ok_or_else(|| SimError::Scenario(format!("index [{name}]: unknown policy [{p}]")))?;
+        if world.clusters[c].indices.get(name).is_some_and(|i| i.managed.is_none()) {
+            super::ism::runner::attach(world, c, name, p, seq, term);
+        }
+    }
+    Ok(())
+}
+
+/// Applies a scenario to a world (clusters must already exist).
+pub fn apply(world: &mut World, s: &Scenario) -> Result<(), SimError> {
+    if let Some(m) = &s.models {
+        if let Some(v) = m.ccr_ops_per_sec {
+            world.models.ccr_ops_per_sec = v;
+        }
+        if let Some(v) = m.ccr_restore_bytes_per_sec {
+            world.models.ccr_restore_bytes_per_sec = v;
+        }
+    }
+    apply_cluster(world, 0, &s.leader)?;
+    if let (Some(f), true) = (&s.follower, world.clusters.len() > 1) {
+        apply_cluster(world, 1, f)?;
+    }
+    for c in 0..world.clusters.len() {
+        super::alloc::reroute_all(&mut world.clusters[c]);
+        super::alloc::refresh_disk(&mut world.clusters[c], world.now);
+    }
+    let start = world.now;
+    for t in &s.timeline {
+        let at = parse_time_ms(&t.at).ok_or_else(|| SimError::Scenario(format!("bad timeline offset [{}]", t.at)))?;
+        super::faults::schedule_at(world, start + at, t.event.clone());
+    }
+    Ok(())
+}
