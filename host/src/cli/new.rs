@@ -35,6 +35,6 @@ pub fn run(args: NewArgs) -> anyhow::Result<()> {
     );
     println!("  lifeguard check {}.wasm", args.name);
     println!("  lifeguard sim                    # in another terminal");
-    println!("  lifeguard run --config lifeguard.toml");
+    println!("  lifeguard run --config \"$PWD/lifeguard.toml\"");
     Ok(())
 }

@@ -122,7 +122,7 @@ fn templates(lang: Lang) -> Vec<Template> {
             t(
                 "src/lib.rs",
                 include_str!("templates/rust/lib.rs"),
-                "the plugin: `describe` and `reconcile`",
+                "the plugin (`describe` and `reconcile`)",
             ),
             t(
                 "Cargo.toml",
@@ -140,7 +140,7 @@ fn templates(lang: Lang) -> Vec<Template> {
             t(
                 "app.py",
                 include_str!("templates/python/app.py"),
-                "the plugin: `describe` and `reconcile`",
+                "the plugin (`describe` and `reconcile`)",
             ),
             build_script(include_str!("templates/python/build.sh")),
         ],
@@ -148,7 +148,7 @@ fn templates(lang: Lang) -> Vec<Template> {
             t(
                 "app.js",
                 include_str!("templates/js/app.js"),
-                "the plugin: `describe` and `reconcile`",
+                "the plugin (`describe` and `reconcile`)",
             ),
             t(
                 "build.mjs",
