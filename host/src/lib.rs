@@ -30,6 +30,7 @@ pub mod guard;
 pub mod reconcile;
 pub mod registry;
 pub mod runtime;
+pub mod scaffold;
 pub mod sim;
 pub mod snapshot;
 pub mod telemetry;

@@ -5,5 +5,6 @@ mod browser;
 mod check;
 mod daemon;
 mod sandbox;
+mod scaffold;
 mod sim;
 mod support;
