@@ -24,6 +24,8 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Serve a simulated OpenSearch cluster (or a leader/follower pair) on loopback.
     Sim(cli::sim::SimArgs),
+    /// Scaffold a plugin project (Rust, Python or JavaScript) that builds with one command.
+    New(cli::new::NewArgs),
 }
 
 fn init_logs(format: &str) {
@@ -47,6 +49,7 @@ async fn main() -> std::process::ExitCode {
         Command::Check(a) => cli::check::run(a).await,
         Command::Run(a) => cli::run::run(a).await,
         Command::Sim(a) => cli::sim::run(a).await,
+        Command::New(a) => cli::new::run(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -29,6 +29,8 @@ pub enum ConfigError {
 
 /// Read, parse and validate `path`.
 pub fn load_file(path: &Path) -> Result<Loaded, ConfigError> {
+    // Relative paths inside the file resolve against its directory, which must be absolute.
+    let path = &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         file: path.display().to_string(),
         source,
