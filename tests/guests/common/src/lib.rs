@@ -4,6 +4,7 @@
 // Inside a module: the exported world functions' macro is `#[macro_export]`ed to the crate
 // root, where a root-level `generate!` would also `use` it under the same name.
 #[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
 pub mod bindings {
     wit_bindgen::generate!({
         world: "plugin",
