@@ -1,0 +1,373 @@
+//! 2. Requests and CPU per reconcile cycle, Lifeguard against a naive per-index poller;
+//! 8. reaction latency in simulated time, the host against ISM's own job interval.
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::anyhow;
+use lifeguard::daemon::{start, HostHandle, HostOptions};
+use lifeguard::sim::SimHandle;
+
+use super::start_sim;
+use crate::common::{self, cpu_seconds, median, Row};
+
+const TENANTS: usize = 100;
+const PER_TENANT: usize = 100;
+
+/// 100 tenants × 100 indices = 10k managed indices, each tenant owning `tNNN-*`.
+fn big_scenario() -> String {
+    let mut s = String::from(
+        r#"
+[leader]
+[[leader.nodes]]
+name = "n1"
+disk_total = "10tb"
+[[leader.nodes]]
+name = "n2"
+disk_total = "10tb"
+[[leader.nodes]]
+name = "n3"
+disk_total = "10tb"
+[leader.policies.p]
+default_state = "hot"
+states = [{ name = "hot", actions = [{ rollover = { min_doc_count = 1000000000 } }], transitions = [] }]
+"#,
+    );
+    for t in 0..TENANTS {
+        let _ = write!(
+            s,
+            r#"
+[[leader.indices]]
+name = "t{t:03}-logs"
+count = {PER_TENANT}
+replicas = 1
+docs = 1000
+policy_id = "p"
+settings = {{ "plugins.index_state_management.rollover_alias" = "t{t:03}-logs" }}
+"#
+        );
+    }
+    s
+}
+
+/// A host config: one cluster, the given tenants' blocks, plugins in `dir`.
+fn host_config(dir: &Path, url: &str, interval: &str, dry_run: bool, tenants: &str) -> String {
+    format!(
+        r#"
+[host]
+plugin_dir = "{plugins}"
+state_dir = "{state}"
+audit_file = "{audit}"
+interval = "{interval}"
+telemetry_listen = ""
+dry_run = {dry_run}
+max_concurrent_runs = 16
+max_concurrent_per_cluster = 16
+
+[[clusters]]
+name = "leader"
+urls = ["{url}"]
+{tenants}
+"#,
+        plugins = dir.join("plugins").display(),
+        state = dir.join("state").display(),
+        audit = dir.join("audit.jsonl").display(),
+    )
+}
+
+async fn start_host(dir: &Path, config: &str) -> anyhow::Result<HostHandle> {
+    std::fs::create_dir_all(dir.join("plugins"))?;
+    std::fs::copy(
+        common::guests_dir().join("probe.wasm"),
+        dir.join("plugins/probe.wasm"),
+    )?;
+    let path = dir.join("lifeguard.toml");
+    std::fs::write(&path, config)?;
+    let loaded = lifeguard::config::parse_str(&path, config).map_err(|e| anyhow!("{e}"))?;
+    let handle = start(
+        loaded,
+        HostOptions {
+            hot_reload: false,
+            telemetry_listen: Some(String::new()),
+            scheduler_seed: Some(7),
+            ..HostOptions::default()
+        },
+    )
+    .await?;
+    Ok(handle)
+}
+
+async fn total_runs(h: &HostHandle) -> anyhow::Result<(u64, u64)> {
+    let st = h.scheduler.status().await?;
+    let min = st.iter().map(|s| s.runs).min().unwrap_or(0);
+    Ok((st.iter().map(|s| s.runs).sum(), min))
+}
+
+pub async fn cycle() -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    let t = Instant::now();
+    let sim = start_sim(&big_scenario(), 0.0).await?;
+    eprintln!("   sim with 10k indices up in {:?}", t.elapsed());
+
+    // Lifeguard: the daemon, 100 tenants each running `probe` (health, its indices, their
+    // ISM explain) every 2 s, through the per-cluster snapshot and its guarded view.
+    let dir = common::scratch("cycle");
+    let mut tenants = String::new();
+    for t in 0..TENANTS {
+        let _ = write!(
+            tenants,
+            r#"
+[[tenants]]
+name = "t{t:03}"
+clusters = ["leader"]
+indices = ["t{t:03}-*"]
+[[tenants.plugins]]
+name = "probe"
+file = "probe.wasm"
+config = {{ read = 1, n = 0 }}
+"#
+        );
+    }
+    let host = start_host(&dir, &host_config(&dir, sim.leader_url(), "2s", true, &tenants)).await?;
+    // Warm-up: every job has run once (compile, first snapshot fetch).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while total_runs(&host).await?.1 < 1 {
+        if Instant::now() > deadline {
+            return Err(anyhow!("jobs did not all run within 60 s"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sim.clear_requests();
+    let (r0, c0, w0) = (total_runs(&host).await?.0, cpu_seconds(), Instant::now());
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let (r1, c1, w1) = (total_runs(&host).await?.0, cpu_seconds(), Instant::now());
+    let reqs = sim.requests().len() as f64;
+    host.shutdown(Duration::from_secs(5)).await;
+    let cycles = (r1 - r0) as f64 / TENANTS as f64;
+    let lg_reqs = reqs / cycles;
+    let lg_cpu = (c1 - c0) / cycles;
+    eprintln!(
+        "   lifeguard: {} runs ({cycles:.1} cycles) in {:?}, {reqs} requests, CPU {:.2} s",
+        r1 - r0,
+        w1 - w0,
+        c1 - c0
+    );
+
+    // Baseline: per tenant, per index, explain + stats, no sharing, like a cron'd script.
+    sim.clear_requests();
+    let client = reqwest::Client::new();
+    let base = sim.leader_url().trim_end_matches('/').to_string();
+    let (c0, w0) = (cpu_seconds(), Instant::now());
+    let budget = Duration::from_secs(25);
+    let mut done = 0usize;
+    while done < TENANTS && (done < 4 || w0.elapsed() < budget) {
+        // Four tenants' scripts at a time.
+        let batch: Vec<usize> = (done..(done + 4).min(TENANTS)).collect();
+        let tasks = batch.iter().map(|&t| {
+            let client = client.clone();
+            let base = base.clone();
+            tokio::spawn(async move { naive_tenant(&client, &base, t).await })
+        });
+        for r in futures::future::join_all(tasks).await {
+            r??;
+        }
+        done += batch.len();
+    }
+    let (c1, w1) = (cpu_seconds(), Instant::now());
+    let sampled = done;
+    let scale = TENANTS as f64 / sampled as f64;
+    let base_reqs = sim.requests().len() as f64 * scale;
+    let base_cpu = (c1 - c0) * scale;
+    eprintln!(
+        "   baseline: {sampled} tenants in {:?}, CPU {:.2} s",
+        w1 - w0,
+        c1 - c0
+    );
+    sim.shutdown().await;
+
+    let sample_note = if sampled < TENANTS {
+        format!("; {sampled} of {TENANTS} tenants run, extrapolated ×{scale:.1}")
+    } else {
+        String::new()
+    };
+    rows.push(Row::new(
+        "Lifeguard: read requests per cycle (100 tenants × `probe`: health + indices + explain)",
+        format!("{lg_reqs:.1}"),
+    ));
+    rows.push(Row::new(
+        "naive baseline: requests per cycle (per tenant, per index: explain + _stats)",
+        format!("{base_reqs:.0}{sample_note}"),
+    ));
+    let rr = base_reqs / lg_reqs;
+    rows.push(Row::new("requests ratio (baseline / Lifeguard)", format!("{rr:.0}×")).goal("≥ 1000×", rr >= 1000.0));
+    rows.push(Row::new(
+        "Lifeguard: process CPU per cycle (host + in-process sim)",
+        format!("{:.0} ms", lg_cpu * 1000.0),
+    ));
+    rows.push(Row::new(
+        "naive baseline: process CPU per cycle (client + in-process sim)",
+        format!("{:.0} ms{sample_note}", base_cpu * 1000.0),
+    ));
+    let cr = base_cpu / lg_cpu;
+    rows.push(Row::new("CPU ratio (baseline / Lifeguard)", format!("{cr:.1}×")).goal("≥ 20×", cr >= 20.0));
+    Ok(rows)
+}
+
+async fn naive_tenant(client: &reqwest::Client, base: &str, t: usize) -> anyhow::Result<()> {
+    for i in 1..=PER_TENANT {
+        let index = format!("t{t:03}-logs-{i:06}");
+        for path in [
+            format!("{base}/_plugins/_ism/explain/{index}"),
+            format!("{base}/{index}/_stats"),
+        ] {
+            let body = client.get(&path).send().await?.bytes().await?;
+            let v: serde_json::Value = serde_json::from_slice(&body)?;
+            std::hint::black_box(v);
+        }
+    }
+    Ok(())
+}
+
+const ALIASES: usize = 5;
+const SPEED: f64 = 100.0;
+const DOCS_PER_SEC: f64 = 10.0;
+
+/// Minutes of simulated time until alias `k`'s write index holds its threshold.
+fn true_after_min(k: usize) -> f64 {
+    20.0 + 3.0 * k as f64
+}
+
+fn threshold(k: usize) -> u64 {
+    (true_after_min(k) * 60.0 * DOCS_PER_SEC) as u64
+}
+
+fn react_scenario() -> String {
+    let mut s = String::from("[leader]\n");
+    for k in 0..ALIASES {
+        let m = threshold(k);
+        let _ = write!(
+            s,
+            r#"
+[leader.policies.p{k}]
+default_state = "hot"
+states = [{{ name = "hot", actions = [{{ rollover = {{ min_doc_count = {m} }} }}], transitions = [] }}]
+[[leader.indices]]
+name = "ism{k}-000001"
+replicas = 0
+docs = 0
+policy_id = "p{k}"
+aliases = {{ ism{k} = {{ is_write_index = true }} }}
+settings = {{ "plugins.index_state_management.rollover_alias" = "ism{k}" }}
+[[leader.indices]]
+name = "host{k}-000001"
+replicas = 0
+docs = 0
+aliases = {{ host{k} = {{ is_write_index = true }} }}
+[[leader.ingest]]
+alias = "ism{k}"
+docs_per_sec = {DOCS_PER_SEC}
+bytes_per_doc = 100.0
+[[leader.ingest]]
+alias = "host{k}"
+docs_per_sec = {DOCS_PER_SEC}
+bytes_per_doc = 100.0
+"#
+        );
+    }
+    s
+}
+
+/// Creation time of `<prefix>-000002`, if it exists.
+fn rolled_at(sim: &SimHandle, prefix: &str) -> Option<i64> {
+    let (status, body) = sim.request(
+        0,
+        "GET",
+        &format!("/_cat/indices/{prefix}-000002?format=json&h=index,creation.date"),
+        b"",
+    );
+    if status != 200 {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    v.get(0)?.get("creation.date")?.as_str()?.parse().ok()
+}
+
+pub async fn react() -> anyhow::Result<Vec<Row>> {
+    let sim = start_sim(&react_scenario(), 0.0).await?;
+    let t0 = sim.now_ms();
+    // Host: one `probe` job per alias, every 200 ms of wall time = 20 s simulated.
+    let dir = common::scratch("react");
+    let mut tenants = String::from(
+        r#"
+[[tenants]]
+name = "h"
+clusters = ["leader"]
+indices = ["host*"]
+"#,
+    );
+    for k in 0..ALIASES {
+        let _ = write!(
+            tenants,
+            r#"
+[[tenants.plugins]]
+name = "r{k}"
+file = "probe.wasm"
+config = {{ n = 0, alias = "host{k}", max_docs = {} }}
+"#,
+            threshold(k)
+        );
+    }
+    let host = start_host(&dir, &host_config(&dir, sim.leader_url(), "200ms", false, &tenants)).await?;
+    sim.clear_requests();
+    sim.set_speed(SPEED);
+    let last = true_after_min(ALIASES - 1) + 12.0;
+    let deadline = Instant::now() + Duration::from_secs_f64(last * 60.0 / SPEED + 10.0);
+    let mut ism = vec![None; ALIASES];
+    loop {
+        for (k, slot) in ism.iter_mut().enumerate() {
+            if slot.is_none() {
+                *slot = rolled_at(&sim, &format!("ism{k}"));
+            }
+        }
+        if ism.iter().all(Option::is_some) || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let log = sim.requests();
+    host.shutdown(Duration::from_secs(5)).await;
+    sim.shutdown().await;
+    let mut host_lat = Vec::new();
+    let mut ism_lat = Vec::new();
+    for k in 0..ALIASES {
+        let tc = t0 + (true_after_min(k) * 60_000.0) as i64;
+        let sent = log
+            .iter()
+            .find(|r| r.method == "POST" && r.path.starts_with(&format!("/host{k}/_rollover")))
+            .map(|r| r.sim_time_ms);
+        match sent {
+            Some(s) => host_lat.push((s - tc) as f64 / 1000.0),
+            None => eprintln!("   host{k}: no rollover sent"),
+        }
+        match ism[k] {
+            Some(s) => ism_lat.push((s - tc) as f64 / 1000.0),
+            None => eprintln!("   ism{k}: no rollover seen"),
+        }
+    }
+    eprintln!("   host latencies (sim s): {host_lat:?}; ISM: {ism_lat:?}");
+    let (hn, inn) = (host_lat.len(), ism_lat.len());
+    let h = median(&mut host_lat);
+    let i = median(&mut ism_lat);
+    Ok(vec![
+        Row::new(
+            "host: condition true → rollover sent (job interval 20 s sim, speed 100×)",
+            format!("{h:.0} s simulated (median of {hn} aliases)"),
+        ),
+        Row::new(
+            "ISM: condition true → rollover done (job_interval 5 min + jitter, same sim)",
+            format!("{i:.0} s simulated (median of {inn} aliases)"),
+        ),
+        Row::new("reaction ratio (ISM / host)", format!("{:.1}×", i / h)),
+    ])
+}
+
