@@ -3,6 +3,7 @@
 
 mod browser;
 mod check;
+mod examples;
 mod sandbox;
 mod sim;
 mod support;

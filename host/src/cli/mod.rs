@@ -1,4 +1,5 @@
 //! One file per `lifeguard` subcommand. `main.rs` parses and dispatches; the work is here.
 pub mod check;
+pub mod demo;
 pub mod run;
 pub mod sim;
