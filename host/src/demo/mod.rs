@@ -111,8 +111,18 @@ pub async fn run(opts: DemoOptions) -> Result<DemoReport, DemoError> {
         }
     }
     let files = setup::PluginFiles {
-        rollover_tuner: pick(&plugin_dir, opts.polyglot, "rollover-tuner-js.wasm", "rollover_tuner.wasm"),
-        ism_doctor: pick(&plugin_dir, opts.polyglot, "ism-doctor-py.wasm", "ism_doctor.wasm"),
+        rollover_tuner: pick(
+            &plugin_dir,
+            opts.polyglot,
+            "rollover-tuner-js.wasm",
+            "rollover_tuner.wasm",
+        ),
+        ism_doctor: pick(
+            &plugin_dir,
+            opts.polyglot,
+            "ism-doctor-py.wasm",
+            "ism_doctor.wasm",
+        ),
     };
     let work = absolute(&opts.work_dir)?;
     let state_dir = work.join("state");
@@ -172,6 +182,7 @@ pub async fn run(opts: DemoOptions) -> Result<DemoReport, DemoError> {
         hot_reload: false,
         snapshot_ttl: Some(Duration::from_millis(250)),
         scheduler_seed: Some(7),
+        time_scale: speed,
         ..HostOptions::default()
     };
     p.say(&format!(
@@ -253,15 +264,27 @@ pub async fn run(opts: DemoOptions) -> Result<DemoReport, DemoError> {
             *f(report.tenants.entry(t).or_default()) += v as u64;
         }
     };
-    add(&mut report, "lifeguard_plugin_threshold_changes_total", |t| {
-        &mut t.threshold_changes
+    add(
+        &mut report,
+        "lifeguard_plugin_threshold_changes_total",
+        |t| &mut t.threshold_changes,
+    );
+    add(&mut report, "lifeguard_plugin_reroutes_total", |t| {
+        &mut t.reroutes
     });
-    add(&mut report, "lifeguard_plugin_reroutes_total", |t| &mut t.reroutes);
-    add(&mut report, "lifeguard_plugin_failovers_total", |t| &mut t.failovers);
-    add(&mut report, "lifeguard_plugin_traps_total", |t| &mut t.traps);
+    add(&mut report, "lifeguard_plugin_failovers_total", |t| {
+        &mut t.failovers
+    });
+    add(&mut report, "lifeguard_plugin_traps_total", |t| {
+        &mut t.traps
+    });
     for (family, tenant) in watch::FAMILIES {
         let n = state.indices.rollovers.get(family).copied().unwrap_or(0);
-        report.tenants.entry(tenant.to_string()).or_default().rollovers += n;
+        report
+            .tenants
+            .entry(tenant.to_string())
+            .or_default()
+            .rollovers += n;
     }
     stop_sim(sim).await;
     Ok(report)
@@ -345,7 +368,10 @@ impl Live {
         for (name, c) in &host.host.clusters {
             let s = c.breaker.state();
             let open = s.state != Phase::Closed;
-            let was = self.breaker_open.insert(name.clone(), open).unwrap_or(false);
+            let was = self
+                .breaker_open
+                .insert(name.clone(), open)
+                .unwrap_or(false);
             if open && !was {
                 *self.breaker_openings.entry(name.clone()).or_insert(0) += 1;
                 p.event(

@@ -115,7 +115,8 @@ fn describe(e: &crate::sim::FaultAction) -> String {
 
 /// Sends one scripted ingest change to the simulator.
 pub fn apply_ingest(sim: &SimHandle, c: &IngestChange) -> Result<(), DemoError> {
-    let body = json!({"alias": c.alias, "docs_per_sec": c.docs_per_sec, "bytes_per_doc": c.bytes_per_doc});
+    let body =
+        json!({"alias": c.alias, "docs_per_sec": c.docs_per_sec, "bytes_per_doc": c.bytes_per_doc});
     let (status, text) = sim.request(0, "POST", "/_sim/ingest", body.to_string().as_bytes());
     if status != 200 {
         return Err(DemoError::Setup(format!(
@@ -161,12 +162,7 @@ pub struct PluginFiles {
 }
 
 /// The config template with every placeholder filled.
-pub fn render_config(
-    leader: &str,
-    follower: &str,
-    paths: &Paths,
-    files: &PluginFiles,
-) -> String {
+pub fn render_config(leader: &str, follower: &str, paths: &Paths, files: &PluginFiles) -> String {
     CONFIG_TEMPLATE
         .replace("{{LEADER_URL}}", leader)
         .replace("{{FOLLOWER_URL}}", follower)

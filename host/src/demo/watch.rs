@@ -74,7 +74,7 @@ impl Kind {
             Kind::Rollover => "rollover",
             Kind::Threshold => "threshold changed",
             Kind::Attach => "policy attached",
-            Kind::PolicySync => "policy synced",
+            Kind::PolicySync => "change_policy",
             Kind::Reroute => "index rerouted",
             Kind::IsmRetry => "ISM retried",
             Kind::Resume => "follower resumed",
@@ -107,7 +107,12 @@ pub fn classify(l: &AuditLine) -> Kind {
 
 /// Whether a line deserves its own live line (bulk syncs are summed instead).
 pub fn is_live(l: &AuditLine, kind: Kind) -> bool {
-    l.outcome == Outcome::Sent && !matches!(kind, Kind::Other | Kind::PolicySync)
+    l.outcome == Outcome::Sent
+        && match kind {
+            Kind::Other => false,
+            Kind::PolicySync => l.verb == "ism_change_policy",
+            _ => true,
+        }
 }
 
 /// Metric samples from the text exposition: (name, labels, value).
