@@ -26,6 +26,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod daemon;
+pub mod demo;
 pub mod guard;
 pub mod reconcile;
 pub mod registry;

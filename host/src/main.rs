@@ -26,6 +26,8 @@ enum Command {
     Sim(cli::sim::SimArgs),
     /// Scaffold a plugin project (Rust, Python or JavaScript) that builds with one command.
     New(cli::new::NewArgs),
+    /// Two simulated days of three tenants on an embedded leader/follower pair.
+    Demo(cli::demo::DemoArgs),
 }
 
 fn init_logs(format: &str) {
@@ -50,6 +52,7 @@ async fn main() -> std::process::ExitCode {
         Command::Run(a) => cli::run::run(a).await,
         Command::Sim(a) => cli::sim::run(a).await,
         Command::New(a) => cli::new::run(a),
+        Command::Demo(a) => cli::demo::run(a).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 mod browser;
 mod check;
 mod daemon;
+mod examples;
 mod sandbox;
 mod scaffold;
 mod sim;

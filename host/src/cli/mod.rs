@@ -1,5 +1,6 @@
 //! One file per `lifeguard` subcommand. `main.rs` parses and dispatches; the work is here.
 pub mod check;
+pub mod demo;
 pub mod new;
 pub mod run;
 pub mod sim;

@@ -18,8 +18,15 @@ fn normalize(policy: &Value) -> Value {
         for f in SERVER_FIELDS {
             obj.remove(*f);
         }
-        if obj.get("error_notification").is_some_and(Value::is_null) {
-            obj.remove("error_notification");
+        // Stored with defaults the user did not write: null `error_notification` and
+        // `ism_template`, an empty `description`.
+        for f in ["error_notification", "ism_template"] {
+            if obj.get(f).is_some_and(Value::is_null) {
+                obj.remove(f);
+            }
+        }
+        if obj.get("description").and_then(Value::as_str) == Some("") {
+            obj.remove("description");
         }
         if let Some(states) = obj.get_mut("states").and_then(Value::as_array_mut) {
             for state in states {
@@ -34,6 +41,14 @@ fn normalize(policy: &Value) -> Value {
 }
 
 fn normalize_state(state: &mut Value) {
+    if let Some(s) = state.as_object_mut() {
+        if s.get("transitions")
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty)
+        {
+            s.remove("transitions");
+        }
+    }
     let Some(actions) = state.get_mut("actions").and_then(Value::as_array_mut) else {
         return;
     };
@@ -87,6 +102,18 @@ mod tests {
             w
         };
         assert!(same_policy(&stored, &wanted_with_null_template));
+    }
+
+    #[test]
+    fn stored_defaults_do_not_count() {
+        let stored = json!({"policy_id":"p","description":"","last_updated_time":1,"schema_version":21,
+            "error_notification":null,"default_state":"a","ism_template":null,
+            "states":[{"name":"a","actions":[{"retry":{"count":3,"backoff":"exponential","delay":"1m"},"read_only":{}}],"transitions":[]}]});
+        let wanted =
+            json!({"default_state":"a","states":[{"name":"a","actions":[{"read_only":{}}]}]});
+        assert!(same_policy(&stored, &wanted));
+        let described = json!({"description":"x","default_state":"a","states":[{"name":"a","actions":[{"read_only":{}}]}]});
+        assert!(!same_policy(&stored, &described));
     }
 
     #[test]

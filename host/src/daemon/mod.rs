@@ -47,6 +47,9 @@ pub struct HostOptions {
     pub snapshot_ttl: Option<Duration>,
     /// Scheduler tuning (e.g. a seed), on top of the config.
     pub scheduler_seed: Option<u64>,
+    /// Clock milliseconds per real millisecond (the simulator's speed; 1 for wall time).
+    /// Plugins ask for `requeue_after` in their clock's time; the scheduler waits real time.
+    pub time_scale: f64,
 }
 
 impl Default for HostOptions {
@@ -58,6 +61,7 @@ impl Default for HostOptions {
             hot_reload: true,
             snapshot_ttl: None,
             scheduler_seed: None,
+            time_scale: 1.0,
         }
     }
 }

@@ -18,7 +18,7 @@ pub(super) fn run_fn(host: Arc<Host>) -> RunFn {
         async move {
             let report = run(&host, &ticket).await;
             host.record_run(&ticket.id.tenant, &ticket.id.plugin, &report);
-            to_scheduler(report)
+            to_scheduler(report, host.options.time_scale)
         }
     })
 }
@@ -104,13 +104,20 @@ pub(crate) async fn run(host: &Arc<Host>, ticket: &JobTicket) -> RunReport {
     runtime::reconcile(&host.engine, &version.plugin, env, &host.limits, ctx).await
 }
 
-/// The scheduler's view of a run.
-fn to_scheduler(r: RunReport) -> reconcile::RunReport {
+/// The scheduler's view of a run. A plugin's `requeue_after` is in its clock's time; with a
+/// sped-up clock (`time_scale` > 1) it becomes that much shorter in real time.
+fn to_scheduler(r: RunReport, time_scale: f64) -> reconcile::RunReport {
     let outcome = match &r.outcome {
         Outcome::Ok {
             requeue_after_ms, ..
         } => reconcile::Outcome::Ok {
-            requeue_after: requeue_after_ms.map(Duration::from_millis),
+            requeue_after: requeue_after_ms.map(|ms| {
+                if time_scale > 1.0 && time_scale.is_finite() {
+                    Duration::from_secs_f64(ms as f64 / 1000.0 / time_scale)
+                } else {
+                    Duration::from_millis(ms)
+                }
+            }),
         },
         Outcome::Transient { message } => reconcile::Outcome::Transient(message.clone()),
         Outcome::Terminal { message } => reconcile::Outcome::Terminal(message.clone()),
