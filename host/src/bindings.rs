@@ -10,4 +10,4 @@ wasmtime::component::bindgen!({
     additional_derives: [PartialEq, serde::Serialize],
 });
 
-pub use lifeguard::plugin::{ccr, clock, cluster, ism, log, metrics, state, types};
+pub use self::lifeguard::plugin::{ccr, clock, cluster, ism, log, metrics, state, types};
