@@ -187,41 +187,66 @@ struct RawExplain {
     rebalance_explanation: Text,
     #[serde(default)]
     node_allocation_decisions: Option<Vec<RawNodeDecision>>,
+    #[serde(default)]
+    can_remain_on_current_node: Text,
+    #[serde(default)]
+    can_remain_decisions: Option<Vec<RawDecider>>,
+    #[serde(default)]
+    move_explanation: Text,
 }
 
 /// `GET _cluster/allocation/explain`. An assigned shard has no `allocate_explanation`; its
-/// `rebalance_explanation` stands in, so a plugin always gets the cluster's own words.
+/// `move_explanation` (when it may not stay) or `rebalance_explanation` stands in, so a plugin
+/// always gets the cluster's own words. When an assigned shard may not remain on its node
+/// (`can_remain_on_current_node: no`), that node comes first in `node_decisions`, decided
+/// `no` by the `can_remain_decisions`: otherwise a shard whose filters exclude the only node
+/// it could be on shows no verdict at all.
 pub fn allocation_explain(body: &[u8]) -> Result<AllocationExplanation, ParseError> {
     let e: RawExplain = json("_cluster/allocation/explain", body)?;
     let txt = |t: Text| t.0.unwrap_or_default();
-    Ok(AllocationExplanation {
-        index: txt(e.index),
-        shard: e.shard.u32().unwrap_or(0),
-        primary: e.primary.0.unwrap_or(false),
-        current_state: txt(e.current_state),
-        current_node: e.current_node.and_then(|n| n.name.0.or(n.id.0)),
-        unassigned_reason: e.unassigned_info.and_then(|u| u.reason.0),
-        can_allocate: e.can_allocate.0,
-        allocate_explanation: e.allocate_explanation.0.or(e.rebalance_explanation.0),
-        node_decisions: e
-            .node_allocation_decisions
+    let verdicts = |ds: Option<Vec<RawDecider>>| -> Vec<DeciderVerdict> {
+        ds.unwrap_or_default()
+            .into_iter()
+            .map(|d| DeciderVerdict {
+                decider: txt(d.decider),
+                decision: txt(d.decision),
+                explanation: txt(d.explanation),
+            })
+            .collect()
+    };
+    let current_node = e.current_node.and_then(|n| n.name.0.or(n.id.0));
+    let mut node_decisions = Vec::new();
+    if e.can_remain_on_current_node.0.as_deref() == Some("no") {
+        node_decisions.push(NodeDecision {
+            node_name: current_node.clone().unwrap_or_default(),
+            node_decision: "no".into(),
+            deciders: verdicts(e.can_remain_decisions),
+        });
+    }
+    node_decisions.extend(
+        e.node_allocation_decisions
             .unwrap_or_default()
             .into_iter()
             .map(|n| NodeDecision {
                 node_name: n.node_name.0.or(n.node_id.0).unwrap_or_default(),
                 node_decision: txt(n.node_decision),
-                deciders: n
-                    .deciders
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|d| DeciderVerdict {
-                        decider: txt(d.decider),
-                        decision: txt(d.decision),
-                        explanation: txt(d.explanation),
-                    })
-                    .collect(),
-            })
-            .collect(),
+                deciders: verdicts(n.deciders),
+            }),
+    );
+    Ok(AllocationExplanation {
+        index: txt(e.index),
+        shard: e.shard.u32().unwrap_or(0),
+        primary: e.primary.0.unwrap_or(false),
+        current_state: txt(e.current_state),
+        current_node,
+        unassigned_reason: e.unassigned_info.and_then(|u| u.reason.0),
+        can_allocate: e.can_allocate.0,
+        allocate_explanation: e
+            .allocate_explanation
+            .0
+            .or(e.move_explanation.0)
+            .or(e.rebalance_explanation.0),
+        node_decisions,
     })
 }
 
@@ -292,6 +317,29 @@ mod tests {
         assert_eq!(e.can_allocate.as_deref(), Some("no"));
         assert_eq!(e.node_decisions[0].node_name, "data-1");
         assert_eq!(e.node_decisions[0].deciders[0].decision, "NO");
+    }
+
+    #[test]
+    fn allocation_explain_started_but_may_not_remain() {
+        // The shape of OpenSearch's answer for a shard whose `require` excludes its node while
+        // no other node may take it: the only verdict is in `can_remain_decisions`.
+        let body = br#"{"index":"i","shard":0,"primary":true,"current_state":"started",
+          "current_node":{"id":"n1","name":"hot-1","transport_address":"x","weight_ranking":1},
+          "can_remain_on_current_node":"no",
+          "can_remain_decisions":[{"decider":"filter","decision":"NO","explanation":"node does not match index setting [index.routing.allocation.require] filters [data_tier:\"warm\"]"}],
+          "can_move_to_other_node":"no",
+          "move_explanation":"cannot move shard to another node, even though it is not allowed to remain on its current node",
+          "node_allocation_decisions":[]}"#;
+        let e = allocation_explain(body).unwrap();
+        assert_eq!(e.node_decisions.len(), 1);
+        assert_eq!(e.node_decisions[0].node_name, "hot-1");
+        assert_eq!(e.node_decisions[0].node_decision, "no");
+        assert_eq!(e.node_decisions[0].deciders[0].decider, "filter");
+        assert_eq!(e.node_decisions[0].deciders[0].decision, "NO");
+        assert!(e
+            .allocate_explanation
+            .as_deref()
+            .is_some_and(|t| t.starts_with("cannot move shard")));
     }
 
     #[test]
