@@ -9,7 +9,11 @@
 //! `LIFEGUARD_GUESTS_DIR` (test guests, default `tests/guests/target/wasm32-wasip2/release`).
 //! The parser figures come from the criterion bench `parse`, run before this one.
 // Measurement code favours index loops and literal tables over idiom.
-#![allow(clippy::needless_range_loop, clippy::useless_vec, clippy::doc_lazy_continuation)]
+#![allow(
+    clippy::needless_range_loop,
+    clippy::useless_vec,
+    clippy::doc_lazy_continuation
+)]
 
 mod common;
 mod sections;
