@@ -272,7 +272,9 @@ pub fn render(sections: &[(String, Vec<Row>, f64)], total_secs: f64) -> String {
     for (k, v) in machine() {
         s.push_str(&format!("| {k} | {v} |\n"));
     }
-    s.push_str(&format!("| system bench wall time | {total_secs:.0} s |\n\n"));
+    s.push_str(&format!(
+        "| system bench wall time | {total_secs:.0} s |\n\n"
+    ));
     s.push_str("| measurement | value | goal | met |\n|---|---|---|---|\n");
     for (title, rows, secs) in sections {
         s.push_str(&format!("| **{title}** ({secs:.0} s) | | | |\n"));

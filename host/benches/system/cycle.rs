@@ -128,7 +128,11 @@ config = {{ read = 1, n = 0 }}
 "#
         );
     }
-    let host = start_host(&dir, &host_config(&dir, sim.leader_url(), "2s", true, &tenants)).await?;
+    let host = start_host(
+        &dir,
+        &host_config(&dir, sim.leader_url(), "2s", true, &tenants),
+    )
+    .await?;
     // Warm-up: every job has run once (compile, first snapshot fetch).
     let deadline = Instant::now() + Duration::from_secs(60);
     while total_runs(&host).await?.1 < 1 {
@@ -199,7 +203,10 @@ config = {{ read = 1, n = 0 }}
         format!("{base_reqs:.0}{sample_note}"),
     ));
     let rr = base_reqs / lg_reqs;
-    rows.push(Row::new("requests ratio (baseline / Lifeguard)", format!("{rr:.0}×")).goal("≥ 1000×", rr >= 1000.0));
+    rows.push(
+        Row::new("requests ratio (baseline / Lifeguard)", format!("{rr:.0}×"))
+            .goal("≥ 1000×", rr >= 1000.0),
+    );
     rows.push(Row::new(
         "Lifeguard: process CPU per cycle (host + in-process sim)",
         format!("{:.0} ms", lg_cpu * 1000.0),
@@ -209,7 +216,9 @@ config = {{ read = 1, n = 0 }}
         format!("{:.0} ms{sample_note}", base_cpu * 1000.0),
     ));
     let cr = base_cpu / lg_cpu;
-    rows.push(Row::new("CPU ratio (baseline / Lifeguard)", format!("{cr:.1}×")).goal("≥ 20×", cr >= 20.0));
+    rows.push(
+        Row::new("CPU ratio (baseline / Lifeguard)", format!("{cr:.1}×")).goal("≥ 20×", cr >= 20.0),
+    );
     Ok(rows)
 }
 
@@ -317,7 +326,11 @@ config = {{ n = 0, alias = "host{k}", max_docs = {} }}
             threshold(k)
         );
     }
-    let host = start_host(&dir, &host_config(&dir, sim.leader_url(), "200ms", false, &tenants)).await?;
+    let host = start_host(
+        &dir,
+        &host_config(&dir, sim.leader_url(), "200ms", false, &tenants),
+    )
+    .await?;
     sim.clear_requests();
     sim.set_speed(SPEED);
     let last = true_after_min(ALIASES - 1) + 12.0;
@@ -370,4 +383,3 @@ config = {{ n = 0, alias = "host{k}", max_docs = {} }}
         Row::new("reaction ratio (ISM / host)", format!("{:.1}×", i / h)),
     ])
 }
-

@@ -20,7 +20,11 @@ use common::Row;
 /// Section name, title, and how long it may take before the parent gives up on it.
 const SECTIONS: &[(&str, &str, u64)] = &[
     ("runs", "1. Plugin run overhead", 240),
-    ("cycle", "2. Requests and CPU per reconcile cycle vs naive baseline", 240),
+    (
+        "cycle",
+        "2. Requests and CPU per reconcile cycle vs naive baseline",
+        240,
+    ),
     ("sched", "3. Scheduler capacity", 60),
     ("reload", "4. Reload latency", 120),
     ("rss", "5. RSS with 1,000 loaded plugin versions", 240),

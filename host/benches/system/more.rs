@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
-use lifeguard::reconcile::{run_fn, JobId, JobSpec, Outcome, RunReport, Scheduler, SchedulerConfig};
+use lifeguard::reconcile::{
+    run_fn, JobId, JobSpec, Outcome, RunReport, Scheduler, SchedulerConfig,
+};
 use lifeguard::registry::{Registry, RegistryEvent};
 use lifeguard::runtime::{self, content_version, Limits};
 
@@ -23,9 +25,7 @@ pub async fn reload() -> anyhow::Result<Vec<Row>> {
     let registry = Registry::new(engine()?, &dir);
     registry.load("probe.wasm").await?;
     let wanted: Arc<dyn Fn(&str) -> bool + Send + Sync> = Arc::new(|f: &str| f == "probe.wasm");
-    let _watch = registry
-        .watch(wanted)
-        .map_err(|e| anyhow!("watch: {e}"))?;
+    let _watch = registry.watch(wanted).map_err(|e| anyhow!("watch: {e}"))?;
 
     // version → when its first run started.
     let seen: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
@@ -37,7 +37,8 @@ pub async fn reload() -> anyhow::Result<Vec<Row>> {
                 return RunReport::new(Outcome::Transient("gone".into()), 0);
             };
             if let Ok(mut m) = s.lock() {
-                m.entry(v.version().to_string()).or_insert_with(Instant::now);
+                m.entry(v.version().to_string())
+                    .or_insert_with(Instant::now);
             }
             let env = env_with(None);
             let c = ctx(&env, 1, r#"{"n":1}"#);
@@ -98,11 +99,17 @@ pub async fn reload() -> anyhow::Result<Vec<Row>> {
     let p99 = percentile(&mut lat, 0.99);
     let mut rows = vec![
         Row::new(
-            format!("reload → next run on the new version, p50 ({} reloads, 100 ms debounce + compile)", lat.len()),
+            format!(
+                "reload → next run on the new version, p50 ({} reloads, 100 ms debounce + compile)",
+                lat.len()
+            ),
             format!("{p50:.0} ms"),
         ),
-        Row::new("reload → next run on the new version, p99", format!("{p99:.0} ms"))
-            .goal("≤ 500 ms", p99 <= 500.0 && missed == 0),
+        Row::new(
+            "reload → next run on the new version, p99",
+            format!("{p99:.0} ms"),
+        )
+        .goal("≤ 500 ms", p99 <= 500.0 && missed == 0),
     ];
     if missed > 0 {
         rows.push(Row::new("reloads not seen within 5 s", missed.to_string()));
@@ -138,25 +145,31 @@ pub async fn rss() -> anyhow::Result<Vec<Row>> {
     let at_1000 = before as f64 + per * VERSIONS as f64;
     let extrapolated = loaded < VERSIONS;
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(vec![
-        Row::new(
-            format!(
-                "process RSS with {loaded} versions of `probe` loaded{}",
-                if extrapolated { " (load budget ran out)" } else { "" }
-            ),
-            format!(
-                "{:.0} MB (before {:.0} MB; {:.0} KB per version; {:.1} ms per load)",
-                mb(after),
-                mb(before),
-                per / 1024.0,
-                secs * 1000.0 / loaded as f64
-            ),
-        )
-        .goal(
-            if extrapolated { "≤ 150 MB (extrapolated to 1,000)" } else { "≤ 150 MB" },
-            at_1000 / 1048576.0 <= 150.0,
+    Ok(vec![Row::new(
+        format!(
+            "process RSS with {loaded} versions of `probe` loaded{}",
+            if extrapolated {
+                " (load budget ran out)"
+            } else {
+                ""
+            }
         ),
-    ])
+        format!(
+            "{:.0} MB (before {:.0} MB; {:.0} KB per version; {:.1} ms per load)",
+            mb(after),
+            mb(before),
+            per / 1024.0,
+            secs * 1000.0 / loaded as f64
+        ),
+    )
+    .goal(
+        if extrapolated {
+            "≤ 150 MB (extrapolated to 1,000)"
+        } else {
+            "≤ 150 MB"
+        },
+        at_1000 / 1048576.0 <= 150.0,
+    )])
 }
 
 /// 6. The criterion bench `parse` left its estimates under `target/criterion`.
@@ -175,7 +188,10 @@ pub fn parse() -> anyhow::Result<Vec<Row>> {
             match std::fs::read(dir.join("estimates.json")).map(|b| serde_json::from_slice(&b)) {
                 Ok(Ok(v)) => v,
                 _ => {
-                    rows.push(Row::new(what, "no criterion result (run `cargo bench --bench parse`)"));
+                    rows.push(Row::new(
+                        what,
+                        "no criterion result (run `cargo bench --bench parse`)",
+                    ));
                     continue;
                 }
             };
@@ -189,7 +205,11 @@ pub fn parse() -> anyhow::Result<Vec<Row>> {
         rows.push(
             Row::new(
                 what,
-                format!("{mbs:.0} MB/s ({:.1} ms for {:.1} MB, criterion median)", ns / 1e6, bytes / 1e6),
+                format!(
+                    "{mbs:.0} MB/s ({:.1} ms for {:.1} MB, criterion median)",
+                    ns / 1e6,
+                    bytes / 1e6
+                ),
             )
             .goal("≥ 100 MB/s", mbs >= 100.0),
         );
@@ -251,7 +271,10 @@ settings = { "plugins.index_state_management.rollover_alias" = "never" }
             ),
         )
         .goal("< 1 core", cores < 1.0),
-        Row::new("sim: ISM explain over all 10k indices", format!("{ms:.0} ms (median of {})", lat.len()))
-            .goal("< 100 ms", ms < 100.0),
+        Row::new(
+            "sim: ISM explain over all 10k indices",
+            format!("{ms:.0} ms (median of {})", lat.len()),
+        )
+        .goal("< 100 ms", ms < 100.0),
     ])
 }

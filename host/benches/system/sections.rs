@@ -8,7 +8,9 @@ use anyhow::{anyhow, Context as _};
 use lifeguard::bindings::types::Context;
 use lifeguard::cluster::http::{ClusterConfig, HttpCluster};
 use lifeguard::cluster::DynCluster;
-use lifeguard::reconcile::{run_fn, JobId, JobSpec, Outcome, RunReport, Scheduler, SchedulerConfig};
+use lifeguard::reconcile::{
+    run_fn, JobId, JobSpec, Outcome, RunReport, Scheduler, SchedulerConfig,
+};
 use lifeguard::runtime::{
     self, Engine, EngineConfig, Limits, LoadedPlugin, MemoryState, NoMetrics, ReasonCell, RunEnv,
     SystemClock,
@@ -176,7 +178,8 @@ async fn runs() -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
 
     let probe = load(&engine, &common::guests_dir().join("probe.wasm"))?;
-    let (us, n, label) = time_runs(&engine, &probe, &env, r#"{"n":1}"#, Duration::from_secs(2)).await;
+    let (us, n, label) =
+        time_runs(&engine, &probe, &env, r#"{"n":1}"#, Duration::from_secs(2)).await;
     rows.push(
         Row::new(
             "run: Rust test guest `probe`, 1 host call (`clock.now-ms`)",
@@ -187,20 +190,30 @@ async fn runs() -> anyhow::Result<Vec<Row>> {
 
     let plugins = common::plugin_dir();
     for (file, what, goal) in [
-        ("hello.wasm", "Rust `hello` (health + indices + gauge: 3 host calls)", Some(20.0)),
+        (
+            "hello.wasm",
+            "Rust `hello` (health + indices + gauge: 3 host calls)",
+            Some(20.0),
+        ),
         ("ism-doctor-py.wasm", "Python `ism-doctor-py`", None),
         ("rollover-tuner-js.wasm", "JS `rollover-tuner-js`", None),
     ] {
         let path = plugins.join(file);
         if !path.exists() {
-            rows.push(Row::new(format!("run: {what}"), format!("not built ({})", path.display())));
+            rows.push(Row::new(
+                format!("run: {what}"),
+                format!("not built ({})", path.display()),
+            ));
             continue;
         }
         let c = Instant::now();
         let p = match load(&engine, &path) {
             Ok(p) => p,
             Err(e) => {
-                rows.push(Row::new(format!("run: {what}"), format!("load failed: {e}")));
+                rows.push(Row::new(
+                    format!("run: {what}"),
+                    format!("load failed: {e}"),
+                ));
                 continue;
             }
         };
@@ -208,7 +221,11 @@ async fn runs() -> anyhow::Result<Vec<Row>> {
         let (us, n, label) = time_runs(&engine, &p, &env, "{}", Duration::from_secs(3)).await;
         let value = format!(
             "{} ({n} runs, {label}; {:.1} MB file, load {load_s:.2} s incl. compile cache)",
-            if us >= 1000.0 { format!("{:.2} ms", us / 1000.0) } else { format!("{us:.1} µs") },
+            if us >= 1000.0 {
+                format!("{:.2} ms", us / 1000.0)
+            } else {
+                format!("{us:.1} µs")
+            },
             p.size_bytes as f64 / 1e6
         );
         let row = Row::new(format!("run: {what}"), value);
@@ -221,8 +238,18 @@ async fn runs() -> anyhow::Result<Vec<Row>> {
     // Bare host call: N = 1000 calls against N = 0, same guest, no cluster.
     let bare = env_with(None);
     let (t0, _, _) = time_runs(&engine, &probe, &bare, r#"{"n":0}"#, Duration::from_secs(2)).await;
-    let (t1k, _, _) = time_runs(&engine, &probe, &bare, r#"{"n":1000}"#, Duration::from_secs(2)).await;
-    rows.push(Row::new("run: `probe` with 0 host calls (instantiate + reconcile + drop)", format!("{t0:.1} µs")));
+    let (t1k, _, _) = time_runs(
+        &engine,
+        &probe,
+        &bare,
+        r#"{"n":1000}"#,
+        Duration::from_secs(2),
+    )
+    .await;
+    rows.push(Row::new(
+        "run: `probe` with 0 host calls (instantiate + reconcile + drop)",
+        format!("{t0:.1} µs"),
+    ));
     rows.push(Row::new(
         "host-call round trip (`clock.now-ms`, (t(1000 calls) − t(0)) / 1000)",
         format!("{:.0} ns", (t1k - t0)),
