@@ -259,6 +259,7 @@ settings = { "plugins.index_state_management.rollover_alias" = "never" }
         }
     }
     sim.shutdown().await;
+    let best = lat.iter().copied().fold(f64::INFINITY, f64::min);
     let ms = median(&mut lat);
     Ok(vec![
         Row::new(
@@ -273,7 +274,7 @@ settings = { "plugins.index_state_management.rollover_alias" = "never" }
         .goal("< 1 core", cores < 1.0),
         Row::new(
             "sim: ISM explain over all 10k indices",
-            format!("{ms:.0} ms (median of {})", lat.len()),
+            format!("{ms:.0} ms (median of {}; best {best:.0} ms)", lat.len()),
         )
         .goal("< 100 ms", ms < 100.0),
     ])
