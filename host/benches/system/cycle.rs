@@ -364,7 +364,7 @@ config = {{ n = 0, alias = "host{k}", max_docs = {} }}
     sim.set_speed(SPEED);
     let last = true_after_min(ALIASES - 1) + 12.0;
     let deadline = Instant::now() + Duration::from_secs_f64(last * 60.0 / SPEED + 10.0);
-    let mut ism = vec![None; ALIASES];
+    let mut ism = [None; ALIASES];
     loop {
         for (k, slot) in ism.iter_mut().enumerate() {
             if slot.is_none() {
