@@ -68,9 +68,10 @@ pub struct Snapshot {
     health: Slot<ClusterHealth>,
     pools: Slot<Vec<ThreadPool>>,
     nodes: Slot<Vec<NodeInfo>>,
-    indices: Slot<Vec<IndexRow>>,
-    aliases: Slot<Vec<AliasEntry>>,
-    explain: Slot<Vec<ExplainEntry>>,
+    // The big lists are shared: each tenant's read clones only the entries it matches.
+    indices: Slot<Arc<Vec<IndexRow>>>,
+    aliases: Slot<Arc<Vec<AliasEntry>>>,
+    explain: Slot<Arc<Vec<ExplainEntry>>>,
     ccr: Mutex<HashMap<String, Cached<ReplicationStatus>>>,
 }
 
@@ -192,11 +193,14 @@ impl ClusterApi for Snapshot {
     async fn indices(&self, pattern: &str) -> Result<Vec<IndexRow>, ApiError> {
         let all = self
             .indices
-            .get(self.ttl, || self.inner.indices("*"))
+            .get(self.ttl, || async {
+                self.inner.indices("*").await.map(Arc::new)
+            })
             .await?;
         Ok(all
-            .into_iter()
+            .iter()
             .filter(|r| matches_expression(pattern, &r.index))
+            .cloned()
             .collect())
     }
 
@@ -219,13 +223,16 @@ impl ClusterApi for Snapshot {
     async fn aliases(&self, pattern: &str) -> Result<Vec<AliasEntry>, ApiError> {
         let all = self
             .aliases
-            .get(self.ttl, || self.inner.aliases("*"))
+            .get(self.ttl, || async {
+                self.inner.aliases("*").await.map(Arc::new)
+            })
             .await?;
         Ok(all
-            .into_iter()
+            .iter()
             .filter(|a| {
                 matches_expression(pattern, &a.alias) || matches_expression(pattern, &a.index)
             })
+            .cloned()
             .collect())
     }
 
@@ -291,11 +298,14 @@ impl ClusterApi for Snapshot {
     async fn ism_explain(&self, pattern: &str) -> Result<Vec<ExplainEntry>, ApiError> {
         let all = self
             .explain
-            .get(self.ttl, || self.inner.ism_explain("*"))
+            .get(self.ttl, || async {
+                self.inner.ism_explain("*").await.map(Arc::new)
+            })
             .await?;
         Ok(all
-            .into_iter()
+            .iter()
             .filter(|e| matches_expression(pattern, &e.index))
+            .cloned()
             .collect())
     }
 

@@ -288,23 +288,52 @@ bytes_per_doc = 100.0
 
 /// Creation time of `<prefix>-000002`, if it exists.
 fn rolled_at(sim: &SimHandle, prefix: &str) -> Option<i64> {
+    let rows = cat(sim, &format!("{prefix}-000002"))?;
+    rows.first()?.1
+}
+
+/// `(docs, creation ms)` of the indices matching `pattern`, in name order.
+fn cat(sim: &SimHandle, pattern: &str) -> Option<Vec<(u64, Option<i64>)>> {
     let (status, body) = sim.request(
         0,
         "GET",
-        &format!("/_cat/indices/{prefix}-000002?format=json&h=index,creation.date"),
+        &format!("/_cat/indices/{pattern}?format=json&h=index,docs.count,creation.date&s=index"),
         b"",
     );
     if status != 200 {
         return None;
     }
     let v: serde_json::Value = serde_json::from_slice(&body).ok()?;
-    v.get(0)?.get("creation.date")?.as_str()?.parse().ok()
+    let num = |r: &serde_json::Value, k: &str| r.get(k)?.as_str()?.parse::<i64>().ok();
+    Some(
+        v.as_array()?
+            .iter()
+            .map(|r| {
+                (
+                    num(r, "docs.count").unwrap_or(0) as u64,
+                    num(r, "creation.date"),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Seconds of simulated time between the write index reaching `max` docs and its rollover:
+/// the docs it holds past `max`, over the ingest rate measured on its successor.
+fn latency_from_docs(sim: &SimHandle, prefix: &str, max: u64) -> Option<f64> {
+    let rows = cat(sim, &format!("{prefix}-*"))?;
+    let (old_docs, _) = *rows.first()?;
+    let (new_docs, created) = *rows.get(1)?;
+    let age_s = (sim.now_ms() - created?) as f64 / 1000.0;
+    let rate = new_docs as f64 / age_s;
+    (rate > 0.0).then(|| old_docs.saturating_sub(max) as f64 / rate)
 }
 
 pub async fn react() -> anyhow::Result<Vec<Row>> {
     let sim = start_sim(&react_scenario(), 0.0).await?;
-    let t0 = sim.now_ms();
-    // Host: one `probe` job per alias, every 200 ms of wall time = 20 s simulated.
+    // Host: one `probe` job per alias, every second of wall time = 100 s simulated (the
+    // scheduler floors requeues at its 1 s `min_requeue_after`, so a shorter interval would
+    // not run more often).
     let dir = common::scratch("react");
     let mut tenants = String::from(
         r#"
@@ -328,14 +357,14 @@ config = {{ n = 0, alias = "host{k}", max_docs = {} }}
     }
     let host = start_host(
         &dir,
-        &host_config(&dir, sim.leader_url(), "200ms", false, &tenants),
+        &host_config(&dir, sim.leader_url(), "1s", false, &tenants),
     )
     .await?;
     sim.clear_requests();
     sim.set_speed(SPEED);
     let last = true_after_min(ALIASES - 1) + 12.0;
     let deadline = Instant::now() + Duration::from_secs_f64(last * 60.0 / SPEED + 10.0);
-    let mut ism = vec![None; ALIASES];
+    let mut ism = [None; ALIASES];
     loop {
         for (k, slot) in ism.iter_mut().enumerate() {
             if slot.is_none() {
@@ -349,31 +378,37 @@ config = {{ n = 0, alias = "host{k}", max_docs = {} }}
     }
     let log = sim.requests();
     host.shutdown(Duration::from_secs(5)).await;
-    sim.shutdown().await;
     let mut host_lat = Vec::new();
     let mut ism_lat = Vec::new();
-    for k in 0..ALIASES {
-        let tc = t0 + (true_after_min(k) * 60_000.0) as i64;
+    for (k, seen) in ism.iter().enumerate() {
+        // The host's rollover must be in the request log; both sides are then timed the
+        // same way, from the docs the old write index holds past the threshold.
         let sent = log
             .iter()
-            .find(|r| r.method == "POST" && r.path.starts_with(&format!("/host{k}/_rollover")))
-            .map(|r| r.sim_time_ms);
-        match sent {
-            Some(s) => host_lat.push((s - tc) as f64 / 1000.0),
-            None => eprintln!("   host{k}: no rollover sent"),
+            .any(|r| r.method == "POST" && r.path.starts_with(&format!("/host{k}/_rollover")));
+        match (
+            sent,
+            latency_from_docs(&sim, &format!("host{k}"), threshold(k)),
+        ) {
+            (true, Some(l)) => host_lat.push(l),
+            _ => eprintln!("   host{k}: no rollover sent"),
         }
-        match ism[k] {
-            Some(s) => ism_lat.push((s - tc) as f64 / 1000.0),
-            None => eprintln!("   ism{k}: no rollover seen"),
+        match (
+            seen,
+            latency_from_docs(&sim, &format!("ism{k}"), threshold(k)),
+        ) {
+            (Some(_), Some(l)) => ism_lat.push(l),
+            _ => eprintln!("   ism{k}: no rollover seen"),
         }
     }
+    sim.shutdown().await;
     eprintln!("   host latencies (sim s): {host_lat:?}; ISM: {ism_lat:?}");
     let (hn, inn) = (host_lat.len(), ism_lat.len());
     let h = median(&mut host_lat);
     let i = median(&mut ism_lat);
     Ok(vec![
         Row::new(
-            "host: condition true → rollover sent (job interval 20 s sim, speed 100×)",
+            "host: condition true → rollover sent (job interval 1 s wall = 100 s simulated at 100×)",
             format!("{h:.0} s simulated (median of {hn} aliases)"),
         ),
         Row::new(

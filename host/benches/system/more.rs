@@ -11,18 +11,18 @@ use lifeguard::reconcile::{
 use lifeguard::registry::{Registry, RegistryEvent};
 use lifeguard::runtime::{self, content_version, Limits};
 
-use super::{ctx, engine, env_with, start_sim};
+use super::{ctx, engine_uncached, env_with, start_sim};
 use crate::common::{self, cpu_seconds, median, percentile, rss_bytes, Row};
 
 const RELOADS: usize = 50;
 
-/// 4. A new version written (temp file + rename) → the first run on it, through the
+/// Section 4: a new version written (temp file + rename) → the first run on it, through the
 /// registry's watcher and the scheduler, as the daemon wires them.
 pub async fn reload() -> anyhow::Result<Vec<Row>> {
     let dir = common::scratch("reload");
     let original = std::fs::read(common::guests_dir().join("probe.wasm"))?;
     std::fs::write(dir.join("probe.wasm"), common::variant(&original, 0))?;
-    let registry = Registry::new(engine()?, &dir);
+    let registry = Registry::new(engine_uncached()?, &dir);
     registry.load("probe.wasm").await?;
     let wanted: Arc<dyn Fn(&str) -> bool + Send + Sync> = Arc::new(|f: &str| f == "probe.wasm");
     let _watch = registry.watch(wanted).map_err(|e| anyhow!("watch: {e}"))?;
@@ -123,8 +123,7 @@ const VERSIONS: u64 = 1000;
 pub async fn rss() -> anyhow::Result<Vec<Row>> {
     let dir = common::scratch("rss");
     let original = std::fs::read(common::guests_dir().join("probe.wasm"))?;
-    let engine = engine()?;
-    let registry = Registry::new(engine, &dir);
+    let registry = Registry::new(engine_uncached()?, &dir);
     let before = rss_bytes();
     let t = Instant::now();
     let budget = Duration::from_secs(150);
@@ -259,6 +258,7 @@ settings = { "plugins.index_state_management.rollover_alias" = "never" }
         }
     }
     sim.shutdown().await;
+    let best = lat.iter().copied().fold(f64::INFINITY, f64::min);
     let ms = median(&mut lat);
     Ok(vec![
         Row::new(
@@ -273,7 +273,7 @@ settings = { "plugins.index_state_management.rollover_alias" = "never" }
         .goal("< 1 core", cores < 1.0),
         Row::new(
             "sim: ISM explain over all 10k indices",
-            format!("{ms:.0} ms (median of {})", lat.len()),
+            format!("{ms:.0} ms (median of {}; best {best:.0} ms)", lat.len()),
         )
         .goal("< 100 ms", ms < 100.0),
     ])

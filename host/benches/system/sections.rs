@@ -64,6 +64,11 @@ pub fn engine() -> anyhow::Result<Engine> {
     })
 }
 
+/// An engine without a compile cache: what a new plugin version meets.
+pub fn engine_uncached() -> anyhow::Result<Engine> {
+    Engine::new(&EngineConfig::default())
+}
+
 pub fn load(engine: &Engine, path: &std::path::Path) -> anyhow::Result<LoadedPlugin> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     LoadedPlugin::load(engine, &bytes).map_err(|e| anyhow!("{}: {e}", path.display()))
@@ -220,7 +225,7 @@ async fn runs() -> anyhow::Result<Vec<Row>> {
         let load_s = c.elapsed().as_secs_f64();
         let (us, n, label) = time_runs(&engine, &p, &env, "{}", Duration::from_secs(3)).await;
         let value = format!(
-            "{} ({n} runs, {label}; {:.1} MB file, load {load_s:.2} s incl. compile cache)",
+            "{} ({n} runs, {label} with an empty config; {:.1} MB file, load {load_s:.2} s incl. compile cache)",
             if us >= 1000.0 {
                 format!("{:.2} ms", us / 1000.0)
             } else {
