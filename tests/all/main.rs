@@ -3,6 +3,8 @@
 
 mod browser;
 mod check;
+mod guard_wire;
+mod plugins;
 mod sandbox;
 mod sim;
 mod support;

@@ -1,5 +1,6 @@
 //! Shared helpers: guest artifacts, engines, environments.
 pub mod fake;
+pub mod lab;
 
 use std::path::PathBuf;
 use std::sync::Arc;
