@@ -5,6 +5,8 @@ mod browser;
 mod check;
 mod daemon;
 mod examples;
+mod guard_wire;
+mod plugins;
 mod sandbox;
 mod scaffold;
 mod sim;

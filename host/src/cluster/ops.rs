@@ -53,6 +53,10 @@ pub async fn attach(
         already_managed: Vec::new(),
         other_policy: Vec::new(),
     };
+    // The policy must exist, and through a guarded view be inside the tenant's grant, even
+    // when nothing in scope is unmanaged: attaching to a policy outside the grant is denied,
+    // not a silent no-op.
+    api.get_policy(policy_id).await?;
     let mut unmanaged = Vec::new();
     for entry in api.ism_explain(pattern).await? {
         match entry.policy_id {

@@ -33,6 +33,14 @@ fn normalize(policy: &Value) -> Value {
                 normalize_state(state);
             }
         }
+        // An empty template list means no template, as null does.
+        if obj
+            .get("ism_template")
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty)
+        {
+            obj.remove("ism_template");
+        }
         if let Some(t) = obj.get_mut("ism_template") {
             normalize_template(t);
         }
@@ -114,6 +122,22 @@ mod tests {
         assert!(same_policy(&stored, &wanted));
         let described = json!({"description":"x","default_state":"a","states":[{"name":"a","actions":[{"read_only":{}}]}]});
         assert!(!same_policy(&stored, &described));
+    }
+
+    #[test]
+    fn a_null_template_equals_none() {
+        // What the server stores for a policy PUT without `ism_template`.
+        let wanted = json!({"default_state":"hot","states":[
+            {"name":"hot","actions":[{"delete":{}}],"transitions":[]}]});
+        let stored = json!({"policy_id":"p","last_updated_time":1,"schema_version":21,
+            "error_notification":null,"default_state":"hot","states":[
+            {"name":"hot","actions":[{"retry":{"count":3,"backoff":"exponential","delay":"1m"},
+              "delete":{}}],"transitions":[]}],"ism_template":null});
+        assert!(same_policy(&stored, &wanted));
+        assert!(same_policy(&wanted, &stored));
+        let mut with_template = wanted.clone();
+        with_template["ism_template"] = json!({"index_patterns": ["logs-*"], "priority": 1});
+        assert!(!same_policy(&stored, &with_template));
     }
 
     #[test]

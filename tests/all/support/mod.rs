@@ -1,6 +1,7 @@
 //! Shared helpers: guest artifacts, engines, environments.
 pub mod fake;
 pub mod host;
+pub mod lab;
 
 use std::path::PathBuf;
 use std::sync::Arc;
