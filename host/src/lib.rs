@@ -12,12 +12,16 @@
 //! | [`cluster`]    | the [`cluster::ClusterApi`] trait, its typed model, and the HTTP client |
 //! | [`guard`]      | tenant scope, circuit breaker, dry-run, mutation budget, audit log |
 //! | [`snapshot`]   | the per-tick shared cluster snapshot |
+//! | [`pattern`]    | index patterns and expressions (`*`, `_all`, `-exclusions`), matched one way everywhere |
 //! | [`reconcile`]  | the scheduler (knows neither wasm nor HTTP) |
+//! | [`daemon`]     | `lifeguard run`: wires config, registry, guard, snapshot and scheduler into one host |
 //! | [`registry`]   | plugin directory, hot reload, versions, atomic swap |
 //! | [`telemetry`]  | Prometheus metrics, `/healthz`, `/readyz`, status page |
 //! | [`config`]     | the TOML configuration and its validation |
 //! | [`check`]      | `lifeguard check`: validate a component before it is ever scheduled |
 //! | [`sim`]        | the simulated OpenSearch cluster (`lifeguard sim`) |
+//! | [`demo`]       | `lifeguard demo`: three tenants over two simulated days |
+//! | [`scaffold`]   | `lifeguard new`: plugin project templates per language |
 //! | [`cli`]        | one file per subcommand; `main.rs` only dispatches |
 pub mod bindings;
 pub mod capability;
@@ -28,6 +32,7 @@ pub mod config;
 pub mod daemon;
 pub mod demo;
 pub mod guard;
+pub mod pattern;
 pub mod reconcile;
 pub mod registry;
 pub mod runtime;

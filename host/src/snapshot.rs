@@ -18,6 +18,7 @@ use tokio::time::Instant;
 
 use crate::cluster::model::*;
 use crate::cluster::{ApiError, ClusterApi, DynCluster};
+use crate::pattern::matches_expression;
 
 /// Hook called with every fresh health and thread-pool read, e.g. to feed the breaker.
 pub trait SnapshotObserver: Send + Sync {
@@ -131,45 +132,6 @@ impl Snapshot {
         self.ccr.lock().await.remove(follower);
         self.indices.invalidate().await;
     }
-}
-
-/// OpenSearch-style index expression matching: comma-separated globs, `_all` and `*` match
-/// everything; a leading `-` excludes (applied in order, as OpenSearch does).
-pub fn matches_expression(expr: &str, name: &str) -> bool {
-    let mut matched = false;
-    for part in expr.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        if let Some(excl) = part.strip_prefix('-') {
-            if matched && glob_match(excl, name) {
-                matched = false;
-            }
-        } else if part == "_all" || glob_match(part, name) {
-            matched = true;
-        }
-    }
-    matched
-}
-
-/// `*` matches any run of characters; everything else is literal.
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let (p, n) = (pattern.as_bytes(), name.as_bytes());
-    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
-    while ni < n.len() {
-        if pi < p.len() && p[pi] == b'*' {
-            star = Some(pi);
-            pi += 1;
-            mark = ni;
-        } else if pi < p.len() && p[pi] == n[ni] {
-            pi += 1;
-            ni += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ni = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == b'*')
 }
 
 #[async_trait]
@@ -442,29 +404,5 @@ impl ClusterApi for Snapshot {
 
     async fn ccr_autofollow_delete(&self, leader_alias: &str, name: &str) -> Result<(), ApiError> {
         self.inner.ccr_autofollow_delete(leader_alias, name).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("logs-*", "logs-000001"));
-        assert!(glob_match("*", ""));
-        assert!(glob_match("a*b*c", "aXXbYYc"));
-        assert!(!glob_match("a*b*c", "aXXbYY"));
-        assert!(!glob_match("logs-*", "metrics-1"));
-        assert!(glob_match("exact", "exact"));
-    }
-
-    #[test]
-    fn expressions() {
-        assert!(matches_expression("logs-*,metrics-*", "metrics-1"));
-        assert!(matches_expression("_all", "x"));
-        assert!(!matches_expression("logs-*,-logs-old*", "logs-old-1"));
-        assert!(matches_expression("logs-*,-logs-old*", "logs-new-1"));
-        assert!(!matches_expression("", "x"));
     }
 }

@@ -281,11 +281,9 @@ impl Validator<'_> {
     }
 }
 
-/// Whether glob `wide` matches the literal text of `narrow` (a conservative overlap test).
+/// Whether pattern `wide` matches the literal text of `narrow` (a conservative overlap test).
 fn glob_covers(wide: &str, narrow: &str) -> bool {
-    globset::Glob::new(wide)
-        .map(|g| g.compile_matcher().is_match(narrow))
-        .unwrap_or(false)
+    crate::pattern::wildcard_match(wide, narrow)
 }
 
 #[cfg(test)]

@@ -127,32 +127,7 @@ pub fn make_uuid(seed: u64, counter: u64) -> String {
     out
 }
 
-/// Simple wildcard matching (`*` only), as index patterns and `h=` headers use it.
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    if !pattern.contains('*') {
-        return pattern == text;
-    }
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let mut pos = 0usize;
-    for (i, part) in parts.iter().enumerate() {
-        if part.is_empty() {
-            continue;
-        }
-        if i == 0 {
-            if !text.starts_with(part) {
-                return false;
-            }
-            pos = part.len();
-        } else if i == parts.len() - 1 {
-            return text.len() >= pos + part.len() && text[pos..].ends_with(part);
-        } else if let Some(found) = text[pos..].find(part) {
-            pos += found + part.len();
-        } else {
-            return false;
-        }
-    }
-    true
-}
+pub use crate::pattern::wildcard_match;
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -193,9 +168,6 @@ mod tests {
         assert_eq!(parse_bytes("50gb"), Some(50 * (1 << 30)));
         assert_eq!(human_bytes(1_258_291), "1.2mb");
         assert_eq!(human_time(34_200_000), "9.5h");
-        assert!(wildcard_match("log*", "logs-000001"));
-        assert!(wildcard_match("*-0*1", "logs-000001"));
-        assert!(!wildcard_match("log*x", "logs"));
         assert_eq!(iso8601(1_767_225_600_000), "2026-01-01T00:00:00.000Z");
         assert_eq!(make_uuid(1, 2).len(), 22);
     }
