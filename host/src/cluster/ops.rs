@@ -2,7 +2,7 @@
 //! every request they make passes the guard chain like any other.
 use serde_json::Value;
 
-use super::model::{AttachReport, EnsureResult, SyncReport};
+use super::model::{AttachReport, EnsureResult, ExplainEntry, SyncReport};
 use super::{ApiError, ClusterApi};
 
 /// How many times `ensure_policy` re-reads after a 409 before giving up.
@@ -81,8 +81,15 @@ pub async fn attach(
     Ok(report)
 }
 
+/// Whether the index's ISM job will ever apply a queued change: a completed policy has no
+/// next state, and a disabled (failed) job runs again only after a retry, when the next sync
+/// pass sends the change. Sending to either would be queued forever and re-sent every pass.
+fn can_take_change(e: &ExplainEntry) -> bool {
+    !e.policy_completed && e.enabled != Some(false)
+}
+
 /// Send `change_policy` to at most `batch` indices managed by `policy_id` whose
-/// `policy_seq_no` is behind the stored policy's.
+/// `policy_seq_no` is behind the stored policy's and whose job can still apply it.
 pub async fn sync_managed(
     api: &dyn ClusterApi,
     policy_id: &str,
@@ -95,6 +102,7 @@ pub async fn sync_managed(
         .into_iter()
         .filter(|e| e.policy_id.as_deref() == Some(policy_id))
         .filter(|e| e.policy_seq_no.is_some_and(|s| s >= 0 && s < policy.seq_no))
+        .filter(can_take_change)
         .map(|e| e.index)
         .collect();
     let take = (batch as usize).min(behind.len());
@@ -107,4 +115,40 @@ pub async fn sync_managed(
         changed: now.to_vec(),
         remaining: later.len() as u32,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(enabled: Option<bool>, completed: bool) -> ExplainEntry {
+        ExplainEntry {
+            index: "logs-000001".into(),
+            index_uuid: None,
+            policy_id: Some("logs".into()),
+            policy_seq_no: Some(1),
+            policy_primary_term: Some(1),
+            enabled,
+            index_creation_date_ms: None,
+            rolled_over: Some(true),
+            rolled_over_index_name: None,
+            policy_completed: completed,
+            transition_to: None,
+            state: None,
+            action: None,
+            step: None,
+            retry_info: None,
+            info_message: None,
+            info_cause: None,
+        }
+    }
+
+    #[test]
+    fn only_a_running_job_is_sent_a_change() {
+        assert!(can_take_change(&entry(Some(true), false)));
+        // Not yet initialized: the first run applies a queued change.
+        assert!(can_take_change(&entry(None, false)));
+        assert!(!can_take_change(&entry(Some(true), true)));
+        assert!(!can_take_change(&entry(Some(false), false)));
+    }
 }

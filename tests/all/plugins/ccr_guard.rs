@@ -112,3 +112,41 @@ async fn resumes_an_auto_paused_follower_and_raises_the_transition_gate() {
         .count();
     assert_eq!(n, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holds_resumes_while_the_leader_is_still_down() {
+    let lab = Lab::start(SCENARIO).await;
+    follow(&lab, &["events-000001"]);
+    let engine = cached_engine();
+    let plugin = rust_plugin("ccr-guard").await;
+    let tenant = Tenant::granted("events", &["events*"], &["events"]);
+    let (state, cfg) = (memory_state(), config());
+    ok(&lab.run(engine, plugin, &tenant, &state, &cfg, 1).await);
+
+    lab.inject(json!({"type": "leader_outage", "mode": "refuse"}));
+    lab.advance("70m");
+    assert_eq!(status(&lab)["status"], "PAUSED", "{}", status(&lab));
+    lab.sim.clear_requests();
+
+    // Paused well past `resume_after`, but a resume would only re-pause: held, twice.
+    for tick in 2..=3 {
+        let summary = ok(&lab.run(engine, plugin, &tenant, &state, &cfg, tick).await);
+        assert!(summary.contains("unreachable"), "{summary}");
+        lab.advance("3m");
+    }
+    assert!(
+        lab.mutations().is_empty(),
+        "nothing is sent while the leader is down: {:?}",
+        lab.mutations()
+    );
+
+    // Back: the long-paused follower is resumed on the next run.
+    lab.inject(json!({"type": "leader_restore"}));
+    ok(&lab.run(engine, plugin, &tenant, &state, &cfg, 4).await);
+    let resumes = lab
+        .mutations()
+        .iter()
+        .filter(|r| r.path.ends_with("/_resume"))
+        .count();
+    assert_eq!(resumes, 1, "{:?}", lab.mutations());
+}

@@ -52,9 +52,18 @@ impl Plugin for CcrGuard {
         let now = ctx.now_ms();
         let mut notes = Vec::new();
 
+        // A follower auto-paused because its leader is gone cannot catch up: resuming it only
+        // re-pauses it and spends mutations. Hold resumes (and leader writes) until the
+        // leader answers; failing over is ccr-failover's decision, not ours.
+        let leader_up = match leader.health() {
+            Ok(_) => true,
+            Err(e) if e.is_unreachable() => false,
+            Err(e) => return Err(e.into()),
+        };
+
         // 1. Followers: lag, pauses, failures.
         let mut worst_lag = 0u64;
-        let (mut resumed, mut failed, mut followers) = (0, 0, 0);
+        let (mut resumed, mut held, mut failed, mut followers) = (0, 0, 0, 0);
         for row in follower.indices(&cfg.follower_pattern)? {
             if row.index.starts_with('.') {
                 continue;
@@ -82,6 +91,10 @@ impl Plugin for CcrGuard {
                     let transient = logic::transient_pause(status.reason.as_deref());
                     let why = status.reason.clone().unwrap_or_default();
                     match logic::pause_decision(transient, paused_for, &cfg) {
+                        PauseDecision::Resume if !leader_up => held += 1,
+                        PauseDecision::LeaseExpired if cfg.force_resume_expired && !leader_up => {
+                            held += 1;
+                        }
                         PauseDecision::Resume => {
                             reason(format!("ccr-guard: resume {index}, auto-paused {} ago ({why}), before the {} retention lease expires", format_duration_ms(paused_for), format_duration_ms(cfg.lease)));
                             follower.ccr().resume(&index, false)?;
@@ -139,6 +152,17 @@ impl Plugin for CcrGuard {
         }
         if failed > 0 {
             notes.push(format!("{failed} FAILED"));
+        }
+        if !leader_up {
+            log::warn(format!(
+                "ccr-guard: leader {} unreachable; {held} paused followers held",
+                cfg.leader_cluster
+            ));
+            notes.push(format!(
+                "leader {} unreachable: {held} resumes held, policies untouched",
+                cfg.leader_cluster
+            ));
+            return Ok(Action::done(notes.join("; ")));
         }
 
         // 2. Leader policy: transition gate above max lag + job interval; lag-driven sizes.
