@@ -193,6 +193,28 @@ async fn runs() -> anyhow::Result<Vec<Row>> {
         .goal("≤ 20 µs", us <= 20.0),
     );
 
+    // The same run without the pooling allocator: fresh mmaps for memory and stack per run.
+    let on_demand = Engine::new(&EngineConfig {
+        pool: None,
+        ..EngineConfig::default()
+    })?;
+    let probe_od = load(&on_demand, &common::guests_dir().join("probe.wasm"))?;
+    let (us_od, n_od, _) = time_runs(
+        &on_demand,
+        &probe_od,
+        &env,
+        r#"{"n":1}"#,
+        Duration::from_secs(2),
+    )
+    .await;
+    rows.push(Row::new(
+        "run: `probe`, 1 host call, on-demand allocator (no pool)",
+        format!(
+            "{us_od:.1} µs ({n_od} runs; pooled is {:.1}× faster)",
+            us_od / us.max(0.001)
+        ),
+    ));
+
     let plugins = common::plugin_dir();
     for (file, what, goal) in [
         (

@@ -27,7 +27,7 @@ use crate::config::Loaded;
 use crate::guard::{BudgetBook, FileAudit, PolicyBackups};
 use crate::reconcile::{SchedulerConfig, SchedulerHandle};
 use crate::registry::{Registry, WatchHandle};
-use crate::runtime::{Clock, Engine, EngineConfig, FileState, Limits, SystemClock};
+use crate::runtime::{Clock, Engine, EngineConfig, FileState, Limits, PoolConfig, SystemClock};
 use crate::telemetry::{Health, Metrics};
 
 pub use build::{ClusterRt, TenantRt};
@@ -158,8 +158,16 @@ pub async fn start(config: Loaded, options: HostOptions) -> Result<HostHandle, S
     for w in &config.resolved.warnings {
         warn!("config: {w}");
     }
+    let pool = PoolConfig {
+        // Concurrent runs, plus `describe` calls of versions loading meanwhile.
+        instances: u32::try_from(config.config.host.max_concurrent_runs)
+            .unwrap_or(u32::MAX)
+            .saturating_add(32),
+        ..PoolConfig::default()
+    };
     let engine = Engine::new(&EngineConfig {
         cache_dir: Some(config.state_dir().join("compile-cache")),
+        pool: Some(pool),
         ..EngineConfig::default()
     })
     .map_err(|e| StartError::Build(format!("engine: {e:#}")))?;

@@ -22,6 +22,8 @@ pub struct EngineConfig {
     /// Where compiled code is cached, keyed by content hash, wasmtime version and engine
     /// settings, so a restart does not compile again. Only the host writes there.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// Pre-reserved instance slots; `None` maps fresh memory and stacks for every run.
+    pub pool: Option<PoolConfig>,
 }
 
 impl Default for EngineConfig {
@@ -30,7 +32,56 @@ impl Default for EngineConfig {
             max_wasm_stack: 1 << 20,
             parallel_compilation: true,
             cache_dir: None,
+            pool: Some(PoolConfig::default()),
         }
+    }
+}
+
+/// Sizing of the pooling allocator. Every run instantiates a fresh component, so reusing
+/// reserved memory, tables and fiber stacks (instead of mmap/munmap per run) is most of the
+/// per-run cost. The slots are address space, not resident memory; the per-run
+/// [`super::Limits`] still cap what a guest may use.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// Component instances alive at once: concurrent runs plus `describe` calls at load.
+    /// One more fails to instantiate (a host error for that run), so size it above the
+    /// scheduler's concurrency cap.
+    pub instances: u32,
+    /// Core instances one component may contain (Python and JS runtimes have several).
+    pub core_instances_per_component: u32,
+    /// Elements of one table (Python and JS runtimes have tables of tens of thousands).
+    pub table_elements: usize,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            instances: 128,
+            core_instances_per_component: 64,
+            table_elements: 100_000,
+        }
+    }
+}
+
+impl PoolConfig {
+    fn strategy(&self) -> wasmtime::InstanceAllocationStrategy {
+        let mut p = wasmtime::PoolingAllocationConfig::new();
+        let n = self.instances.max(1);
+        p.total_component_instances(n)
+            .total_stacks(n)
+            // Average needs, not worst cases: a Rust guest has 1 core instance and memory,
+            // componentize-py about a dozen instances and 2 memories.
+            .total_core_instances(n.saturating_mul(16))
+            .total_memories(n.saturating_mul(4))
+            .total_tables(n.saturating_mul(16))
+            .max_core_instances_per_component(self.core_instances_per_component)
+            .max_memories_per_component(16)
+            .max_tables_per_component(64)
+            .table_elements(self.table_elements)
+            // Metadata caps only (checked, not reserved): big runtimes export many functions.
+            .max_core_instance_size(16 << 20)
+            .max_component_instance_size(16 << 20);
+        wasmtime::InstanceAllocationStrategy::Pooling(p)
     }
 }
 
@@ -59,7 +110,19 @@ impl Engine {
             cache.with_directory(dir);
             c.cache(Some(wasmtime::Cache::new(cache)?));
         }
-        let inner = wasmtime::Engine::new(&c)?;
+        let inner = match &cfg.pool {
+            Some(pool) => {
+                let mut pooled = c.clone();
+                pooled.allocation_strategy(pool.strategy());
+                // A pool reserves address space up front; where that is refused (a low
+                // `ulimit -v`), run without one rather than not at all.
+                wasmtime::Engine::new(&pooled).or_else(|e| {
+                    tracing::warn!(error = %format!("{e:#}"), "pooling allocator unavailable; allocating per run");
+                    wasmtime::Engine::new(&c)
+                })?
+            }
+            None => wasmtime::Engine::new(&c)?,
+        };
         let mut linker = Linker::<HostState>::new(&inner);
         // Python and JS guests import wasi:cli/io/clocks/random/filesystem; the context behind
         // them is empty (no preopens, env, args or network), see `store.rs`.

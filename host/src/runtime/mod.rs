@@ -13,7 +13,7 @@ mod state_file;
 mod stdio;
 mod store;
 
-pub use engine::{Engine, EngineConfig};
+pub use engine::{Engine, EngineConfig, PoolConfig};
 pub use env::{
     Clock, MemoryState, MetricKind, MetricsSink, NoMetrics, ReasonCell, RunEnv, StateStore,
     SystemClock,
