@@ -48,24 +48,30 @@ async function rolloverTuner(file) {
     'logs-000000': explainEntry('logs-000000', { policyId: 'logs-policy', policySeqNo: 1n }),
     'logs-000001': explainEntry('logs-000001', { policyId: 'logs-policy', policySeqNo: 1n }),
   };
-  const cfg = { aliases: ['logs'], policy_id: 'logs-policy', policy: TEMPLATE, ewma_alpha: 1 };
+  const cfg = { write_aliases: ['logs'], policy_id: 'logs-policy', policy: TEMPLATE, ewma_alpha: 1 };
   const s1 = p.reconcile(ctx(1, 0n, cfg));
-  assert.equal(s1.summary, 'rollover-tuner: no threshold change; measuring logs');
-  assert.equal(s1.requeueAfterMs, undefined);
+  assert.deepEqual(s1, { requeueAfterMs: 300_000n, summary: 'collecting ingest samples (need two)' });
   world.indexRows['logs-000001'].bytes += GB;
-  assert.equal(p.reconcile(ctx(2, H, cfg)).summary, 'rollover-tuner: applied logs-policy min_index_age 1584m (first setting)');
+  assert.equal(p.reconcile(ctx(2, H, cfg)).summary, 'min_index_age none -> 1584m (EnsureResult::Created); change_policy sent to 0, 0 remaining');
   world.indexRows['logs-000001'].bytes += 3 * GB;
-  const s3 = p.reconcile(ctx(3, 2n * H, cfg)).summary;
-  assert.equal(s3, 'rollover-tuner: applied logs-policy min_index_age 528m (was 1584m); synced 2');
-  assert.deepEqual(mutations().map(([n, a]) => `${n} ${a[1]}`), ['ism.ensurePolicy logs-policy', 'ism.ensurePolicy logs-policy', 'ism.syncManaged logs-policy']);
+  // `aliases` is accepted as another name of `write_aliases`.
+  const s3 = p.reconcile(ctx(3, 2n * H, { ...cfg, write_aliases: undefined, aliases: ['logs'] })).summary;
+  assert.equal(s3, 'min_index_age 1584m -> 528m (EnsureResult::Updated); change_policy sent to 2, 0 remaining');
+  assert.deepEqual(mutations().map(([n, a]) => `${n} ${a[1]}`), ['ism.ensurePolicy logs-policy', 'ism.syncManaged logs-policy', 'ism.ensurePolicy logs-policy', 'ism.syncManaged logs-policy']);
   for (const [n, , reason] of mutations()) assert.match(reason ?? '', /^rollover-tuner: /, n);
-  const rollover = JSON.parse(world.policies['logs-policy'].body).states[0].actions[0].rollover;
-  assert.deepEqual(rollover, { min_index_age: '528m', min_primary_shard_size: '30gb' });
-  assert.equal(world.metrics['rollover_tuner_threshold_changes[["policy","logs-policy"]]'], 2n);
+  const policy = JSON.parse(world.policies['logs-policy'].body);
+  assert.deepEqual(policy.states[0].actions[0].rollover, { min_index_age: '528m', min_primary_shard_size: '30gb' });
+  assert.deepEqual(policy.states[0].transitions[0].conditions, { min_index_age: '528m' });
+  assert.equal(world.metrics['threshold_changes_total[["policy","logs-policy"]]'], 2n);
+  assert.equal(world.metrics['change_policy_total[["policy","logs-policy"]]'], 2n);
+  assert.equal(world.state.get('alias/logs'), '{"t_ms":7200000,"indices":{"logs-000001":{"docs":0,"bytes":4294967296,"created_ms":0}},"shard_bytes_h":3221225472.0,"docs_h":0.0}');
+  assert.match(world.state.get('applied'), /^\{"min_index_age_ms":31680000,"min_primary_shard_size":32212254720,"min_doc_count":null,"template":\d+\}$/);
 
-  assert.equal(err(() => p.reconcile(ctx(4, 3n * H, { aliases: [] }))).tag, 'terminal');
+  assert.equal(err(() => p.reconcile(ctx(4, 3n * H, { write_aliases: [] }))).tag, 'terminal');
   world.fail['cluster.aliases'] = { tag: 'throttled', val: 'budget spent' };
-  assert.deepEqual(err(() => p.reconcile(ctx(5, 4n * H, cfg))), { tag: 'transient', val: 'aliases logs: throttled: budget spent' });
+  assert.deepEqual(err(() => p.reconcile(ctx(5, 4n * H, cfg))), { tag: 'transient', val: 'throttled: budget spent' });
+  world.fail['cluster.aliases'] = { tag: 'denied', val: 'logs' };
+  assert.deepEqual(err(() => p.reconcile(ctx(6, 4n * H, cfg))), { tag: 'terminal', val: 'denied: logs' });
   return [info, [s1.summary, s3]];
 }
 
