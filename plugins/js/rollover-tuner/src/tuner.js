@@ -144,7 +144,13 @@ export function reconcile(host, ctx) {
   let summary = '';
   let inForce;
   if (shouldApply(applied, next, cfg.hysteresisPct)) {
-    const body = render(cfg, next);
+    let body;
+    try {
+      body = render(cfg, next);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new Terminal(e.message); // `render(..)?`: terminal
+      throw e;
+    }
     const from = applied === undefined ? 'none' : formatDurationMs(applied.minIndexAgeMs);
     host.setReason(
       `rollover-tuner: ingest ${fixed0(velocity / 1_048_576.0)} MB/h per primary shard; min_index_age ${from} -> ${age}, `
