@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Smoke-test the built Python and JS components under Node, through the real WIT boundary,
 # without the Rust host (jco transpile + a fake host). Uses the toolchain build.sh installed.
+# With the Rust rollover_tuner.wasm in the same dir (make plugins), also compares the JS
+# rollover-tuner with its Rust twin call for call.
 #   bash plugins/js/smoke.sh <out-dir>      (the directory build.sh wrote the .wasm files to)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

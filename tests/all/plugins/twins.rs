@@ -139,16 +139,9 @@ async fn js_rollover_tuner_matches_the_rust_twin() {
         return;
     };
     let rust = rust_plugin("rollover-tuner").await;
-    let rust_cfg = rollover_tuner::config();
-    // The JS twin names the alias list `aliases`; the rest of the config is shared.
-    let mut js_cfg = rust_cfg.clone();
-    let aliases = js_cfg["write_aliases"].take();
-    js_cfg["aliases"] = aliases;
-    let o = js_cfg.as_object_mut().unwrap();
-    o.remove("write_aliases");
-    o.remove("min_sample_interval");
-    let (rust_sent, rust_policy) = tuner(rust, rust_cfg).await;
-    let (js_sent, js_policy) = tuner(js, js_cfg).await;
+    // The same config object for both: the JS twin takes the Rust twin's keys.
+    let (rust_sent, rust_policy) = tuner(rust, rollover_tuner::config()).await;
+    let (js_sent, js_policy) = tuner(js, rollover_tuner::config()).await;
     assert!(
         rust_sent
             .iter()

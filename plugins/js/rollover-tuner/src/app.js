@@ -2,7 +2,7 @@
 //
 // The only file that touches the WIT bindings. It adapts the imports to the plain-JS host port
 // of `tuner.js` and maps the outcome back to `result<action, reconcile-error>`:
-//   return {requeueAfterMs, summary}          -> ok(action)
+//   return {requeueAfterMs, summary}          -> ok(action)  (requeueAfterMs: BigInt or undefined)
 //   throw {tag: 'transient', val: msg}        -> err(transient(msg))
 //   throw {tag: 'terminal', val: msg}         -> err(terminal(msg))
 // Throwing anything else (an Error instance) traps the instance, so nothing else may escape.
@@ -29,9 +29,8 @@ function call(fn, ...args) {
 
 const toNum = (v) => (v === undefined || v === null ? null : Number(v));
 
-function witHost(dryRun) {
+function witHost() {
   return {
-    dryRun,
     log: (level, msg) => emit(LEVELS.has(level) ? level : 'info', msg),
     setReason: (reason) => setReason(reason),
     gauge: (name, value, labels) => gauge(name, value, labels),
@@ -47,6 +46,7 @@ function witHost(dryRun) {
       replicas: r.replicas,
       docs: toNum(r.docsCount),
       bytes: toNum(r.primaryStoreBytes),
+      createdMs: toNum(r.creationDateMs),
     })),
     ensurePolicy: (cluster, id, body) => call(ensurePolicy, cluster, id, body),
     syncManaged: (cluster, id, batch) => {
@@ -61,13 +61,13 @@ export function describe() {
 }
 
 export function reconcile(ctx) {
-  const host = witHost(ctx.dryRun);
-  let summary;
+  const host = witHost();
+  let action;
   try {
-    summary = runTick(host, {
+    // Dry-run needs nothing here: the host answers mutations as if done (as for the Rust twin).
+    action = runTick(host, {
       nowMs: Number(ctx.nowMs),
       tick: Number(ctx.tick),
-      dryRun: ctx.dryRun,
       clusters: ctx.clusters,
       config: ctx.config,
     });
@@ -78,5 +78,6 @@ export function reconcile(ctx) {
     try { emit('error', msg.slice(0, 2000)); } catch { /* logging must not turn this into a trap */ }
     throw { tag: 'transient', val: `unexpected error: ${e && e.message ? e.message : String(e)}` };
   }
-  return { requeueAfterMs: undefined, summary };
+  const { requeueAfterMs, summary } = action;
+  return { requeueAfterMs: requeueAfterMs === undefined ? undefined : BigInt(requeueAfterMs), summary };
 }

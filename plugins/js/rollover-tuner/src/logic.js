@@ -1,265 +1,420 @@
-// Pure decision logic of rollover-tuner: no host calls, no WIT types, no BigInt.
-// Runs under `node --test`; `tuner.js` drives it against a host port.
+// Decision logic of rollover-tuner, over plain data: a line-by-line port of the Rust twin's
+// `plugins/rust/rollover-tuner/src/logic.rs`. No host calls, no WIT types; runs under `node --test`.
+//
+// Integers that are u64 in Rust and come from the config or feed a formatted string (sizes,
+// durations, `min_doc_count`, the template fingerprint, the thresholds) are BigInt here, so
+// nothing is rounded; sampled counters and timestamps are Numbers (exact below 2^53).
 
-export const HOUR_MS = 3_600_000;
-export const MIN_AGE_MS = 4 * HOUR_MS;
-export const MAX_AGE_MS = 7 * 24 * HOUR_MS;
-export const GB = 1024 ** 3;
-/** Replicated indices never get a primary shard size target above this. */
-export const REPLICATED_SIZE_CAP = 50 * GB;
-export const MAX_SYNC_BATCH = 1000;
+import {
+  parse as parseJson, stringify, struct, formatF64, utf8, rustTrim, isObject, clone, insert,
+  cmpStr, quote, JNum, JsonError, DUPLICATES,
+} from './json.js';
+import * as units from './units.js';
+import * as policy from './policy.js';
 
-const KNOWN_KEYS = [
-  'cluster', 'aliases', 'policy_id', 'policy', 'target_primary_shard_size', 'buffer_pct',
-  'hysteresis_pct', 'min_doc_count', 'ewma_alpha', 'sync_batch',
-];
+const { GB, MINUTE_MS, HOUR_MS, DAY_MS } = units;
+const HOUR_MS_F = Number(HOUR_MS);
+const U32_MAX = 0xffff_ffffn;
+const U64_MAX = (1n << 64n) - 1n;
 
+/** An invalid configuration: the run ends `terminal` with this message. */
 export class ConfigError extends Error {}
 
-const UNITS = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
+/** `bad(field, why)`: `invalid config at `field`: why`. */
+const bad = (field, why) => new ConfigError(`invalid config at \`${field}\`: ${why}`);
 
-/** OpenSearch byte sizes ("30gb", "512mb", 1073741824) in bytes; 1024-based like ByteSizeValue. */
-export function parseByteSize(value) {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return Math.round(value);
-  if (typeof value !== 'string') return null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|pb)?\s*$/i.exec(value);
-  if (!m) return null;
-  const bytes = Math.round(Number(m[1]) * UNITS[(m[2] || 'b').toLowerCase()]);
-  return bytes > 0 ? bytes : null;
+// The fields of the twin's `Config`, in declaration order (serde reports the first missing
+// required field in this order). `aliases` is accepted as another name of `write_aliases`.
+const FIELDS = [
+  'cluster', 'policy_id', 'policy', 'write_aliases', 'rollover_state', 'target_primary_shard_size',
+  'buffer_pct', 'min_age', 'max_age', 'min_doc_count', 'hysteresis_pct', 'ewma_alpha',
+  'replicated_size_cap', 'sync_batch', 'min_sample_interval',
+];
+const FIELD_ALIASES = { aliases: 'write_aliases' };
+const REQUIRED = ['policy_id', 'policy', 'write_aliases'];
+
+/** How serde names a JSON value in `invalid type` errors. */
+function unexpected(v) {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return `boolean \`${v}\``;
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
+  if (v instanceof JNum) return v.kind === 'f64' ? `floating point \`${formatF64(v.value)}\`` : `integer \`${v.value}\``;
+  if (Array.isArray(v)) return 'sequence';
+  return 'map';
 }
 
-/** Bytes as the largest whole unit: 32212254720 -> "30gb", 1536 MiB -> "1536mb". */
-export function formatByteSize(bytes) {
-  for (const unit of ['pb', 'tb', 'gb', 'mb', 'kb']) {
-    if (bytes >= UNITS[unit] && bytes % UNITS[unit] === 0) return `${bytes / UNITS[unit]}${unit}`;
-  }
-  return `${bytes}b`;
-}
+const invalidType = (v, expected) => new JsonError(`invalid type: ${unexpected(v)}, expected ${expected}`);
 
-/** Milliseconds as an ISM time value in whole minutes: "7d", "14h", "630m". */
-export function formatAge(ms) {
-  const minutes = Math.max(1, Math.round(ms / 60_000));
-  if (minutes % 1440 === 0) return `${minutes / 1440}d`;
-  if (minutes % 60 === 0) return `${minutes / 60}h`;
-  return `${minutes}m`;
-}
+// serde's primitive visitors for JSON values.
+const de = {
+  string(v) {
+    if (typeof v !== 'string') throw invalidType(v, 'a string');
+    return v;
+  },
+  optString: (v) => (v === null ? null : de.string(v)),
+  f64(v) {
+    if (!(v instanceof JNum)) throw invalidType(v, 'f64');
+    return v.toNumber();
+  },
+  optF64: (v) => (v === null ? null : de.f64(v)),
+  /** u64 (or u32 with `max`) as BigInt; an f64, even `1.0`, is refused as serde_json does. */
+  uint(v, name = 'u64', max = U64_MAX) {
+    if (!(v instanceof JNum) || v.kind === 'f64') throw invalidType(v, name);
+    if (v.kind === 'i64' || v.value > max) throw new JsonError(`invalid value: integer \`${v.value}\`, expected ${name}`);
+    return v.value;
+  },
+  optU64: (v) => (v === null ? null : de.uint(v)),
+  strings(v) {
+    if (!Array.isArray(v)) throw invalidType(v, 'a sequence');
+    return v.map((s, i) => {
+      try {
+        return de.string(s);
+      } catch (e) {
+        throw Object.assign(e, { index: i });
+      }
+    });
+  },
+  size(v) {
+    return units.parseSize(de.string(v));
+  },
+  durationMs(v) {
+    return units.parseDurationMs(de.string(v));
+  },
+};
 
-export function unwrapPolicy(body) {
-  if (body && typeof body === 'object' && !Array.isArray(body)) {
-    const keys = Object.keys(body);
-    if (keys.length === 1 && keys[0] === 'policy' && body.policy && typeof body.policy === 'object') return body.policy;
-  }
-  return body;
-}
-
-function rolloverActions(policy) {
-  const out = [];
-  for (const state of Array.isArray(policy?.states) ? policy.states : []) {
-    for (const action of Array.isArray(state?.actions) ? state.actions : []) {
-      if (action && typeof action === 'object' && action.rollover && typeof action.rollover === 'object') out.push(action);
+/** Decode one field; errors become `invalid config at `field`: ...`. */
+function field(name, fn, v) {
+  try {
+    return fn(v);
+  } catch (e) {
+    if (e instanceof JsonError || e instanceof units.UnitError) {
+      const path = e.index === undefined ? name : `${name}[${e.index}]`;
+      throw new ConfigError(`invalid config at \`${path}\`: ${e.message}`);
     }
+    throw e;
+  }
+}
+
+/**
+ * `Config::parse`: parse and check the configuration; every error is a ConfigError naming the
+ * field. Same keys, defaults and validation as the Rust twin (unknown keys are rejected).
+ */
+export function parseConfig(text) {
+  const trimmed = rustTrim(text ?? '');
+  const source = trimmed === '' || trimmed === 'null' ? '{}' : trimmed;
+  let doc;
+  try {
+    // Like the SDK's `parse_config`: whatever follows the config object is not read.
+    doc = parseJson(source, { trailing: true });
+  } catch (e) {
+    if (e instanceof JsonError) {
+      throw new ConfigError(e.path ? `invalid config at \`${e.path}\`: ${e.message}` : `invalid config: ${e.message}`);
+    }
+    throw e;
+  }
+  if (!isObject(doc)) throw new ConfigError(`invalid config: ${invalidType(doc, 'struct Config').message}`);
+
+  // Like serde's derived visitor: fields in document order (an unknown, repeated or mistyped
+  // one fails at once), then the missing required ones, then the defaults.
+  const DECODE = {
+    cluster: de.optString,
+    policy_id: de.string,
+    policy: (v) => v,
+    write_aliases: de.strings,
+    rollover_state: de.optString,
+    target_primary_shard_size: de.size,
+    buffer_pct: de.f64,
+    min_age: de.durationMs,
+    max_age: de.durationMs,
+    min_doc_count: de.optU64,
+    hysteresis_pct: de.f64,
+    ewma_alpha: de.f64,
+    replicated_size_cap: de.size,
+    sync_batch: (v) => de.uint(v, 'u32', U32_MAX),
+    min_sample_interval: de.durationMs,
+  };
+  const seen = new Map(); // field -> decoded value
+  const dups = new Set(doc[DUPLICATES] ?? []);
+  for (const key of Object.keys(doc)) {
+    const name = FIELD_ALIASES[key] ?? key;
+    if (!FIELDS.includes(name)) {
+      throw new ConfigError(`invalid config at \`${key}\`: unknown field \`${key}\`, expected one of ${FIELDS.map((f) => `\`${f}\``).join(', ')} (or \`aliases\` for \`write_aliases\`)`);
+    }
+    if (seen.has(name) || dups.has(key)) throw new ConfigError(`invalid config: duplicate field \`${name}\``);
+    seen.set(name, field(key, DECODE[name], doc[key]));
+  }
+  for (const name of REQUIRED) {
+    if (!seen.has(name)) throw new ConfigError(`invalid config: missing field \`${name}\``);
+  }
+  const opt = (name, dflt) => (seen.has(name) ? seen.get(name) : dflt);
+  const cfg = {
+    cluster: opt('cluster', null),
+    policyId: seen.get('policy_id'),
+    policy: policy.unwrapPolicy(clone(seen.get('policy'))),
+    writeAliases: seen.get('write_aliases'),
+    rolloverState: opt('rollover_state', null),
+    targetPrimaryShardSize: opt('target_primary_shard_size', 30n * GB),
+    bufferPct: opt('buffer_pct', 12.0),
+    minAge: opt('min_age', 4n * HOUR_MS),
+    maxAge: opt('max_age', 7n * DAY_MS),
+    minDocCount: opt('min_doc_count', null),
+    hysteresisPct: opt('hysteresis_pct', 10.0),
+    ewmaAlpha: opt('ewma_alpha', 0.3),
+    replicatedSizeCap: opt('replicated_size_cap', 50n * GB),
+    syncBatch: Number(opt('sync_batch', 20n)),
+    minSampleInterval: opt('min_sample_interval', 5n * MINUTE_MS),
+  };
+  validate(cfg);
+  // The template's fingerprint: FNV-1a of `policy.to_string()` (sorted keys, compact).
+  cfg.template = fnv(stringify(cfg.policy));
+  return cfg;
+}
+
+function validate(c) {
+  if (rustTrim(c.policyId) === '') throw bad('policy_id', 'must not be empty');
+  if (c.writeAliases.length === 0 || c.writeAliases.some((a) => a === '')) {
+    throw bad('write_aliases', 'needs at least one non-empty alias');
+  }
+  if (!(c.bufferPct >= 0 && c.bufferPct < 100)) throw bad('buffer_pct', 'must be in [0, 100)');
+  if (!(c.ewmaAlpha > 0 && c.ewmaAlpha <= 1)) throw bad('ewma_alpha', 'must be in (0, 1]');
+  if (!(c.hysteresisPct >= 0 && Number.isFinite(c.hysteresisPct))) throw bad('hysteresis_pct', 'must be >= 0');
+  if (c.minAge === 0n || c.minAge > c.maxAge) throw bad('min_age', 'must be > 0 and <= max_age');
+  if (c.targetPrimaryShardSize === 0n) throw bad('target_primary_shard_size', 'must be > 0');
+  if (c.minDocCount === 0n) throw bad('min_doc_count', 'must be > 0 when set');
+  if (c.syncBatch === 0) throw bad('sync_batch', 'must be > 0');
+  let state = c.rolloverState;
+  if (state === null) {
+    state = policy.statesWithAction(c.policy, 'rollover')[0];
+    if (state === undefined) throw bad('policy', 'no state has a rollover action');
+  }
+  if (policy.rollover(c.policy, state) === undefined) {
+    throw bad('rollover_state', `state \`${state}\` has no rollover action`);
+  }
+  c.rolloverState = state;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Samples and velocity.
+
+/**
+ * What is kept in `state` per write alias between ticks (`alias/<alias>`):
+ * {tMs, indices: Map(index -> {docs, bytes, createdMs}), shardBytesH, docsH}, the last two
+ * being the smoothed primary bytes per hour per primary shard of the write index and the
+ * smoothed documents per hour of the whole alias (null until two samples).
+ */
+export function aliasState(tMs, indices, shardBytesH = null, docsH = null) {
+  return { tMs, indices, shardBytesH, docsH };
+}
+
+const u64Text = (n) => BigInt(n).toString();
+
+/** The JSON the twin stores for an `AliasState` (serde: fields in order, map keys sorted). */
+export function encodeAliasState(s) {
+  const names = [...s.indices.keys()].sort(cmpStr);
+  const indices = `{${names.map((n) => {
+    const x = s.indices.get(n);
+    return `${quote(n)}:${struct([['docs', u64Text(x.docs)], ['bytes', u64Text(x.bytes)], ['created_ms', u64Text(x.createdMs)]])}`;
+  }).join(',')}}`;
+  const opt = (v) => (v === null ? 'null' : formatF64(v));
+  return struct([['t_ms', u64Text(s.tMs)], ['indices', indices], ['shard_bytes_h', opt(s.shardBytesH)], ['docs_h', opt(s.docsH)]]);
+}
+
+/** Decode a `#[derive(Deserialize)]` struct from a parsed object: `fields` = {name: [decoder,
+ * required]}; unknown keys are ignored, a repeated known key is an error (as serde does). */
+function decodeStruct(v, what, fields) {
+  if (!isObject(v)) throw invalidType(v, `struct ${what}`);
+  for (const k of v[DUPLICATES] ?? []) {
+    if (k in fields) throw new JsonError(`duplicate field \`${k}\``);
+  }
+  const out = {};
+  for (const [name, [fn, required]] of Object.entries(fields)) {
+    if (Object.prototype.hasOwnProperty.call(v, name)) out[name] = fn(v[name]);
+    else if (required) throw new JsonError(`missing field \`${name}\``);
+    else out[name] = null;
   }
   return out;
 }
 
-function num(doc, key, dflt, ok, what) {
-  const v = doc[key] ?? dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) {
-    throw new ConfigError(`\`${key}\` must be ${what}, got ${JSON.stringify(doc[key])}`);
-  }
-  return v;
+function decodeSample(v) {
+  const s = decodeStruct(v, 'IndexSample', { docs: [de.uint, true], bytes: [de.uint, true], created_ms: [de.uint, true] });
+  return { docs: Number(s.docs), bytes: Number(s.bytes), createdMs: Number(s.created_ms) };
 }
 
-/** Parse and validate the plugin config; throws ConfigError (the run ends `terminal`). */
-export function parseConfig(text, clusters) {
-  let doc;
-  try {
-    doc = text && text.trim() ? JSON.parse(text) : {};
-  } catch (e) {
-    throw new ConfigError(`config is not valid JSON: ${e.message}`);
-  }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('config must be a JSON object');
-  if (!clusters || clusters.length === 0) throw new ConfigError('the tenant has no clusters');
-
-  let cluster = doc.cluster ?? clusters[0];
-  if (typeof cluster !== 'string' || !clusters.includes(cluster)) {
-    throw new ConfigError(`\`cluster\` ${JSON.stringify(doc.cluster)} is not one of the tenant's clusters ${JSON.stringify(clusters)}`);
-  }
-  const aliases = doc.aliases;
-  if (!Array.isArray(aliases) || aliases.length === 0 || !aliases.every((a) => typeof a === 'string' && a.length > 0)) {
-    throw new ConfigError('`aliases` must be a non-empty list of write alias names');
-  }
-  if (new Set(aliases).size !== aliases.length) throw new ConfigError('`aliases` has duplicates');
-  const policyId = doc.policy_id;
-  if (typeof policyId !== 'string' || !policyId) throw new ConfigError('`policy_id` is required');
-  const policy = unwrapPolicy(doc.policy);
-  if (!policy || typeof policy !== 'object' || Array.isArray(policy)) throw new ConfigError('`policy` (the template policy object) is required');
-  const rollovers = rolloverActions(policy);
-  if (rollovers.length === 0) throw new ConfigError('`policy` has no rollover action to tune');
-  if (rollovers.some((a) => 'any_of' in a.rollover)) throw new ConfigError('`policy` rollover uses `any_of`; use flat conditions');
-
-  const target = parseByteSize(doc.target_primary_shard_size ?? '30gb');
-  if (target === null) throw new ConfigError(`\`target_primary_shard_size\` must be a size like "30gb", got ${JSON.stringify(doc.target_primary_shard_size)}`);
-  let minDocCount = null;
-  if (doc.min_doc_count !== undefined && doc.min_doc_count !== null) {
-    minDocCount = num(doc, 'min_doc_count', null, (v) => Number.isInteger(v) && v > 0, 'a positive integer');
-  }
-  const cfg = {
-    cluster,
-    aliases,
-    policyId,
-    policy,
-    targetBytes: target,
-    bufferPct: num(doc, 'buffer_pct', 12, (v) => v >= 0 && v < 100, 'a number in [0, 100)'),
-    hysteresisPct: num(doc, 'hysteresis_pct', 10, (v) => v >= 0 && v <= 100, 'a number in [0, 100]'),
-    minDocCount,
-    ewmaAlpha: num(doc, 'ewma_alpha', 0.3, (v) => v > 0 && v <= 1, 'a number in (0, 1]'),
-    syncBatch: num(doc, 'sync_batch', 50, (v) => Number.isInteger(v) && v >= 1 && v <= MAX_SYNC_BATCH, `an integer in [1, ${MAX_SYNC_BATCH}]`),
-    warnings: [],
-  };
-  const unknown = Object.keys(doc).filter((k) => !KNOWN_KEYS.includes(k)).sort();
-  if (unknown.length) cfg.warnings.push(`unknown config keys ignored: ${unknown.join(', ')}`);
-  return cfg;
+/** `state::decode::<AliasState>`; throws JsonError like serde would. */
+export function decodeAliasState(text) {
+  const s = decodeStruct(parseJson(text), 'AliasState', {
+    t_ms: [de.uint, true],
+    indices: [(m) => {
+      if (!isObject(m)) throw invalidType(m, 'a map');
+      return new Map(Object.keys(m).map((k) => [k, decodeSample(m[k])]));
+    }, true],
+    shard_bytes_h: [de.optF64, false],
+    docs_h: [de.optF64, false],
+  });
+  return aliasState(Number(s.t_ms), s.indices, s.shard_bytes_h, s.docs_h);
 }
 
-/** The policy id of an alias: `policy_id` with `{alias}` replaced, so one template can give
- * each alias its own policy. Without the placeholder, all aliases share one policy. */
-export function policyIdFor(cfg, alias) {
-  return cfg.policyId.split('{alias}').join(alias);
-}
-
-/** The write index of an alias from its `_cat/aliases` rows, or null when ambiguous. */
-export function writeIndexOf(rows) {
-  const writes = rows.filter((r) => r.isWriteIndex === true);
-  if (writes.length === 1) return writes[0].index;
-  if (writes.length === 0 && rows.length === 1) return rows[0].index;
-  return null;
-}
-
-/**
- * Ingest since the previous observation.
- * `prev` = {t, write, docs, bytes} (or null); `rows` = index -> {docs, bytes} (primaries).
- * Across a rollover, ingest = what the old write index gained after `prev` + all of the new one.
- * Store size can shrink (merges), so a delta is never negative. Returns null without a baseline.
- */
-export function ingestSince(prev, write, rows, nowMs) {
-  const cur = rows[write];
-  if (!prev || !cur || cur.docs == null || cur.bytes == null) return null;
-  const dtMs = nowMs - prev.t;
-  if (!(dtMs > 0)) return null;
-  let dDocs;
-  let dBytes;
-  if (prev.write === write) {
-    dDocs = Math.max(0, cur.docs - prev.docs);
-    dBytes = Math.max(0, cur.bytes - prev.bytes);
-  } else {
-    const old = rows[prev.write];
-    dDocs = cur.docs + (old && old.docs != null ? Math.max(0, old.docs - prev.docs) : 0);
-    dBytes = cur.bytes + (old && old.bytes != null ? Math.max(0, old.bytes - prev.bytes) : 0);
-  }
-  return { dtMs, dDocs, dBytes };
-}
-
+/** Exponentially weighted moving average; the first sample initialises it. */
 export function ewma(prev, sample, alpha) {
-  return prev == null ? sample : alpha * sample + (1 - alpha) * prev;
+  return prev === null || prev === undefined ? sample : alpha * sample + (1.0 - alpha) * prev;
 }
 
 /**
- * Fold one tick's observation into the alias state.
- * `prev` = the stored state or null; returns the new state
- * {t, write, docs, bytes, bph, dph, samples} where bph/dph are the EWMA-smoothed bytes and docs
- * per hour *per primary shard* of the write index (null until two observations exist).
+ * Fold a new sample into the alias state (`logic::update`). `current` = Map(index ->
+ * {docs, bytes, createdMs}). Growth is summed over the alias's indices, so a rollover between
+ * two ticks counts both the old index's tail and the new index; an index that appeared with the
+ * alias but was created before the previous sample is ignored (its size is not new ingest).
+ * Too soon after the previous sample (< `min_sample_interval`, at least 1 ms) the previous
+ * state is kept as is. Returns [next state, whether a velocity was measured].
  */
-export function observe(prev, write, rows, nowMs, alpha) {
-  const cur = rows[write];
-  const primaries = Math.max(1, cur?.primaries || 1);
-  const d = ingestSince(prev, write, rows, nowMs);
-  const next = {
-    t: nowMs,
-    write,
-    docs: cur?.docs ?? 0,
-    bytes: cur?.bytes ?? 0,
-    bph: prev?.bph ?? null,
-    dph: prev?.dph ?? null,
-    samples: prev?.samples ?? 0,
+export function update(prev, nowMs, current, primaries, cfg) {
+  if (!prev) return [aliasState(nowMs, current, null, null), false];
+  const dt = Math.max(0, nowMs - prev.tMs);
+  const minInterval = cfg.minSampleInterval > 1n ? cfg.minSampleInterval : 1n;
+  if (dt < minInterval) return [prev, false];
+  let dBytes = 0;
+  let dDocs = 0;
+  for (const name of [...current.keys()].sort(cmpStr)) {
+    const cur = current.get(name);
+    const p = prev.indices.get(name);
+    if (p !== undefined) {
+      dBytes += Math.max(0, cur.bytes - p.bytes);
+      dDocs += Math.max(0, cur.docs - p.docs);
+    } else if (cur.createdMs >= prev.tMs) {
+      dBytes += cur.bytes;
+      dDocs += cur.docs;
+    }
+  }
+  const hours = dt / HOUR_MS_F;
+  const shardRate = dBytes / hours / Math.max(primaries, 1);
+  const docsRate = dDocs / hours;
+  return [
+    aliasState(nowMs, current, ewma(prev.shardBytesH, shardRate, cfg.ewmaAlpha), ewma(prev.docsH, docsRate, cfg.ewmaAlpha)),
+    true,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thresholds.
+
+/**
+ * The thresholds written into the policy: {minIndexAgeMs, minPrimaryShardSize, minDocCount,
+ * template}, all BigInt (minDocCount may be null). `template` is the template's fingerprint,
+ * so a changed template is applied even within the hysteresis.
+ */
+export function encodeThresholds(t) {
+  return struct([
+    ['min_index_age_ms', t.minIndexAgeMs.toString()],
+    ['min_primary_shard_size', t.minPrimaryShardSize.toString()],
+    ['min_doc_count', t.minDocCount === null ? 'null' : t.minDocCount.toString()],
+    ['template', t.template.toString()],
+  ]);
+}
+
+/** `state::decode::<Thresholds>`; throws JsonError like serde would. */
+export function decodeThresholds(text) {
+  const t = decodeStruct(parseJson(text), 'Thresholds', {
+    min_index_age_ms: [de.uint, true],
+    min_primary_shard_size: [de.uint, true],
+    min_doc_count: [de.optU64, false],
+    template: [de.uint, true],
+  });
+  return { minIndexAgeMs: t.min_index_age_ms, minPrimaryShardSize: t.min_primary_shard_size, minDocCount: t.min_doc_count, template: t.template };
+}
+
+/** The target primary shard size, capped for replicated indices. */
+export function effectiveTarget(cfg, replicated) {
+  if (!replicated) return cfg.targetPrimaryShardSize;
+  return cfg.targetPrimaryShardSize < cfg.replicatedSizeCap ? cfg.targetPrimaryShardSize : cfg.replicatedSizeCap;
+}
+
+/** Rust's `f64 as u64`: truncate toward zero, saturate, NaN -> 0. */
+function f64ToU64(x) {
+  if (Number.isNaN(x) || x <= 0) return 0n;
+  if (x >= 2 ** 64) return U64_MAX;
+  return BigInt(Math.trunc(x));
+}
+
+/**
+ * `min_index_age` = target / hourly ingest per primary shard, minus the buffer, clamped to
+ * [min_age, max_age] and rounded **down** to a minute (never below min_age). No ingest gives
+ * `max_age`. `target` is BigInt bytes, `shardBytesH` a Number; returns BigInt ms.
+ */
+export function minIndexAgeMs(target, shardBytesH, cfg) {
+  if (Number.isNaN(shardBytesH) || shardBytesH <= 0.0) return cfg.maxAge;
+  const hours = Number(target) / shardBytesH;
+  const msF = hours * HOUR_MS_F * (1.0 - cfg.bufferPct / 100.0);
+  const ms = Number.isFinite(msF)
+    ? f64ToU64(Math.min(Math.max(msF, Number(cfg.minAge)), Number(cfg.maxAge)))
+    : cfg.maxAge;
+  const rounded = (ms / MINUTE_MS) * MINUTE_MS;
+  return rounded > cfg.minAge ? rounded : cfg.minAge;
+}
+
+/** Compute the thresholds from the fastest alias's smoothed velocity. */
+export function thresholds(cfg, shardBytesH, replicated) {
+  const target = effectiveTarget(cfg, replicated);
+  return {
+    minIndexAgeMs: minIndexAgeMs(target, shardBytesH, cfg),
+    minPrimaryShardSize: target,
+    minDocCount: cfg.minDocCount,
+    template: cfg.template ?? fnv(stringify(cfg.policy)),
   };
-  if (d) {
-    const perHour = HOUR_MS / d.dtMs / primaries;
-    next.bph = ewma(prev?.bph ?? null, d.dBytes * perHour, alpha);
-    next.dph = ewma(prev?.dph ?? null, d.dDocs * perHour, alpha);
-    next.samples += 1;
-  }
-  return next;
 }
 
 /**
- * Rollover thresholds for one alias:
- *   size    = target, capped at 50 GB when the write index has replicas;
- *   ageMs   = size / (bytes per hour per primary) x (1 - buffer), clamped to 4 h .. 7 d,
- *             rounded to whole minutes (no ingest: 7 d);
- *   docs    = the configured `min_doc_count`, if any.
+ * Whether to apply `next` given what was applied last: always the first time, when the
+ * template, the size or the doc floor changed, or when `min_index_age` moved by **more** than
+ * the hysteresis (relative to the applied value).
  */
-export function thresholds(cfg, bytesPerHourPerPrimary, replicas) {
-  const sizeBytes = replicas > 0 ? Math.min(cfg.targetBytes, REPLICATED_SIZE_CAP) : cfg.targetBytes;
-  let ageMs = MAX_AGE_MS;
-  if (bytesPerHourPerPrimary > 0) {
-    ageMs = (sizeBytes / bytesPerHourPerPrimary) * HOUR_MS * (1 - cfg.bufferPct / 100);
-  }
-  ageMs = Math.min(MAX_AGE_MS, Math.max(MIN_AGE_MS, ageMs));
-  ageMs = Math.round(ageMs / 60_000) * 60_000;
-  return { ageMs, sizeBytes, minDocCount: cfg.minDocCount };
-}
-
-/** Several aliases sharing a policy: the most conservative (smallest) age and size. */
-export function combine(list) {
-  if (list.length === 0) return null;
-  return list.reduce((a, b) => ({
-    ageMs: Math.min(a.ageMs, b.ageMs),
-    sizeBytes: Math.min(a.sizeBytes, b.sizeBytes),
-    minDocCount: a.minDocCount,
-  }));
-}
-
-/** Whether `next` moves far enough from what was applied to be worth a policy write. */
 export function shouldApply(applied, next, hysteresisPct) {
   if (!applied) return true;
-  if (applied.sizeBytes !== next.sizeBytes || (applied.minDocCount ?? null) !== (next.minDocCount ?? null)) return true;
-  if (!(applied.ageMs > 0)) return true;
-  return Math.abs(next.ageMs - applied.ageMs) / applied.ageMs > hysteresisPct / 100;
-}
-
-/** The template policy with every rollover action's conditions set. */
-export function renderPolicy(template, t) {
-  const policy = JSON.parse(JSON.stringify(template));
-  for (const action of rolloverActions(policy)) {
-    action.rollover.min_index_age = formatAge(t.ageMs);
-    action.rollover.min_primary_shard_size = formatByteSize(t.sizeBytes);
-    if (t.minDocCount != null) action.rollover.min_doc_count = t.minDocCount;
+  if (applied.template !== next.template
+    || applied.minPrimaryShardSize !== next.minPrimaryShardSize
+    || applied.minDocCount !== next.minDocCount) {
+    return true;
   }
-  return policy;
+  const old = Number(applied.minIndexAgeMs > 1n ? applied.minIndexAgeMs : 1n);
+  const moved = (Math.abs(Number(next.minIndexAgeMs) - old) / old) * 100.0;
+  return moved > hysteresisPct;
 }
 
-/** JSON with sorted keys, so the same policy is always sent as the same bytes. */
-export function canonicalJson(value) {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+/**
+ * The template with the rollover conditions of `rollover_state` set (`min_index_age`,
+ * `min_primary_shard_size`, and `min_doc_count` when configured) and every `min_index_age`
+ * transition of that state set to the same age. Everything else stays (other rollover
+ * conditions are OR-ed with these). Returns a value of `json.js`; `stringify` it to send.
+ */
+export function render(cfg, t) {
+  const p = clone(cfg.policy);
+  const age = units.formatDurationMs(t.minIndexAgeMs);
+  const r = policy.rollover(p, cfg.rolloverState);
+  if (r === undefined) throw bad('rollover_state', 'no rollover action');
+  insert(r, 'min_index_age', age);
+  insert(r, 'min_primary_shard_size', units.formatSize(t.minPrimaryShardSize));
+  if (t.minDocCount !== null) insert(r, 'min_doc_count', new JNum('u64', t.minDocCount));
+  policy.setTransitionAge(p, cfg.rolloverState, null, age);
+  return p;
 }
 
-export function parseState(text) {
-  if (!text) return null;
-  try {
-    const v = JSON.parse(text);
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
-  } catch {
-    return null;
-  }
+const FNV_OFFSET = 0xcbf2_9ce4_8422_2325n;
+const FNV_PRIME = 0x0100_0000_01b3n;
+
+/** FNV-1a (64-bit) of the UTF-8 bytes of `s`, as a BigInt. */
+export function fnv(s) {
+  let h = FNV_OFFSET;
+  for (const b of utf8(s)) h = ((h ^ BigInt(b)) * FNV_PRIME) & U64_MAX;
+  return h;
 }
 
-/** Human-readable bytes for logs: 1.5 GB, 300 MB. */
-export function humanBytes(bytes) {
-  if (bytes >= GB) return `${(bytes / GB).toFixed(2)} GB`;
-  return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+/** Rust's `format!("{:.0}", x)` for x >= 0: round to an integer, ties to even, no exponent. */
+export function fixed0(x) {
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : x < 0 ? '-inf' : 'NaN';
+  const neg = x < 0 || Object.is(x, -0);
+  const a = Math.abs(x);
+  const f = Math.floor(a);
+  const d = a - f;
+  const n = d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
+  return `${neg ? '-' : ''}${BigInt(n)}`;
 }
+

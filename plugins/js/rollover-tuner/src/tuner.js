@@ -1,20 +1,26 @@
-// One reconcile pass of rollover-tuner against a host port.
+// One reconcile pass of rollover-tuner against a host port: a line-by-line port of the Rust
+// twin's `plugins/rust/rollover-tuner/src/lib.rs` (same host calls in the same order, same
+// state, metrics and requeue decisions).
 //
 // The port speaks plain JS (numbers, not BigInt): `app.js` implements it over the WIT imports,
 // the tests over an in-memory fake. A failed host call throws HostError {kind, message}, kind
 // being the WIT `error` case name (`throttled`, `not-found`, ...).
 
 import {
-  ConfigError, parseConfig, policyIdFor, writeIndexOf, observe, thresholds, combine, shouldApply,
-  renderPolicy, canonicalJson, parseState, formatAge, formatByteSize, humanBytes,
+  ConfigError, parseConfig, update, thresholds, shouldApply, render, fixed0,
+  encodeAliasState, decodeAliasState, encodeThresholds, decodeThresholds,
 } from './logic.js';
+import { stringify } from './json.js';
+import { formatDurationMs, formatSize } from './units.js';
 
 export const NAME = 'rollover-tuner';
 export const VERSION = '0.1.0';
-export const DESCRIPTION = 'Sets rollover min_index_age from measured ingest velocity (EWMA), with hysteresis, and syncs managed indices.';
+export const DESCRIPTION = 'Sizes ISM rollover thresholds from measured ingest velocity';
 export const CAPABILITIES = ['cluster-read', 'ism-read', 'ism-write', 'metrics', 'state'];
 
-const BACKOFF_KINDS = ['throttled', 'unavailable'];
+const APPLIED_KEY = 'applied';
+/** Requeue soon while managed indices are still behind the policy. */
+export const SYNC_REQUEUE_MS = 15_000n;
 
 export class HostError extends Error {
   constructor(kind, message) {
@@ -28,147 +34,146 @@ export class Transient extends Error {}
 /** End the run with `reconcile-error.terminal`. */
 export class Terminal extends Error {}
 
-function backoff(e, what) {
-  if (e instanceof HostError && BACKOFF_KINDS.includes(e.kind)) throw new Transient(`${what}: ${e.message}`);
+/**
+ * A host call, with the SDK's `?` mapping of its error: `denied` and `invalid` are terminal
+ * (retrying cannot fix the grant or the request), every other kind is transient. The message
+ * is the SDK's `Display`: `<kind>: <host message>`.
+ */
+function hostCall(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof HostError) {
+      if (e.kind === 'denied' || e.kind === 'invalid') throw new Terminal(e.message);
+      throw new Transient(e.message);
+    }
+    throw e;
+  }
 }
 
-const aliasKey = (alias) => `alias/${alias}`;
-const policyKey = (id) => `policy/${id}`;
-const syncKey = (id) => `sync/${id}`;
+/** `state::get_json`: undefined when absent; throws HostError(invalid) when it does not decode. */
+function stateGetJson(host, key, decode) {
+  const text = host.stateGet(key);
+  if (text === undefined || text === null) return undefined;
+  try {
+    return decode(text);
+  } catch (e) {
+    throw new HostError('invalid', `state \`${key}\`: ${e.message}`);
+  }
+}
 
 /**
- * Run one pass. `ctx` = {nowMs, dryRun, clusters, config} with plain numbers.
- * Returns the summary line; throws Transient or Terminal.
+ * Run one pass. `ctx` = {nowMs, clusters, config} with plain numbers.
+ * Returns the action {requeueAfterMs (BigInt ms, or undefined: the job's interval), summary};
+ * throws Transient or Terminal.
  */
 export function reconcile(host, ctx) {
   let cfg;
   try {
-    cfg = parseConfig(ctx.config, ctx.clusters);
+    cfg = parseConfig(ctx.config);
   } catch (e) {
-    if (e instanceof ConfigError) throw new Terminal(`invalid config: ${e.message}`);
+    if (e instanceof ConfigError) throw new Terminal(e.message);
     throw e;
   }
-  for (const w of cfg.warnings) host.log('warn', w);
-
-  const report = { measuring: [], skipped: [], policies: [], synced: 0, remaining: 0, errors: 0 };
-  const perPolicy = new Map(); // policy id -> [{alias, t}]
-  for (const alias of cfg.aliases) {
-    const id = policyIdFor(cfg, alias);
-    if (!perPolicy.has(id)) perPolicy.set(id, []);
-    const t = measureAlias(host, cfg, ctx, alias, report);
-    if (t) perPolicy.get(id).push({ alias, t });
-  }
-  for (const [id, measured] of perPolicy) {
-    applyPolicy(host, cfg, ctx, id, measured, report);
-  }
-  return summary(report);
-}
-
-/** Observe one write alias; returns its thresholds, or null while there is no velocity yet. */
-function measureAlias(host, cfg, ctx, alias, report) {
-  let rows;
-  try {
-    rows = host.aliases(cfg.cluster, alias);
-  } catch (e) {
-    backoff(e, `aliases ${alias}`);
-    host.log('warn', `alias ${alias}: ${e.message}; skipped`);
-    report.skipped.push(alias);
-    return null;
-  }
-  const write = writeIndexOf(rows.filter((r) => r.alias === alias));
-  if (!write) {
-    host.log('warn', `alias ${alias} has no single write index (${rows.length} indices); skipped`);
-    report.skipped.push(alias);
-    return null;
-  }
-  const prev = parseState(host.stateGet(aliasKey(alias)));
-  const names = prev && prev.write && prev.write !== write ? [write, prev.write] : [write];
-  let list;
-  try {
-    list = host.indices(cfg.cluster, names.join(','));
-  } catch (e) {
-    backoff(e, `indices ${names.join(',')}`);
-    host.log('warn', `alias ${alias}: reading ${names.join(',')} failed: ${e.message}; skipped`);
-    report.skipped.push(alias);
-    return null;
-  }
-  const byName = {};
-  for (const r of list) byName[r.index] = r;
-  const cur = byName[write];
-  if (!cur || cur.docs == null || cur.bytes == null) {
-    host.log('warn', `alias ${alias}: write index ${write} has no stats (closed?); skipped`);
-    report.skipped.push(alias);
-    return null;
-  }
-  const next = observe(prev, write, byName, ctx.nowMs, cfg.ewmaAlpha);
-  // Observations are kept even in dry-run: they are measurements, not decisions.
-  host.stateSet(aliasKey(alias), JSON.stringify(next));
-  if (next.bph == null) {
-    report.measuring.push(alias);
-    return null;
-  }
-  const labels = [['alias', alias]];
-  host.gauge('rollover_tuner_ingest_bytes_per_hour', next.bph, labels);
-  host.gauge('rollover_tuner_ingest_docs_per_hour', next.dph, labels);
-  const t = thresholds(cfg, next.bph, cur.replicas);
-  host.log('debug', `alias ${alias}: ${humanBytes(next.bph)}/h per primary (EWMA of ${next.samples}) -> min_index_age ${formatAge(t.ageMs)}`);
-  return t;
-}
-
-function applyPolicy(host, cfg, ctx, id, measured, report) {
-  const t = combine(measured.map((m) => m.t));
-  const applied = parseState(host.stateGet(policyKey(id)));
-  const sync = parseState(host.stateGet(syncKey(id)));
-  let changed = false; // the stored policy was rewritten: managed indices run an old copy
-  if (t && shouldApply(applied, t, cfg.hysteresisPct)) {
-    const was = applied ? `was ${formatAge(applied.ageMs)}` : 'first setting';
-    const aliases = measured.map((m) => m.alias).join(', ');
-    host.setReason(
-      `${NAME}: ingest on ${aliases} moves rollover min_index_age to ${formatAge(t.ageMs)} (${was}, hysteresis ${cfg.hysteresisPct}%), ` +
-      `min_primary_shard_size ${formatByteSize(t.sizeBytes)}`,
-    );
-    let result;
-    try {
-      result = host.ensurePolicy(cfg.cluster, id, canonicalJson(renderPolicy(cfg.policy, t)));
-    } catch (e) {
-      backoff(e, `ensure-policy ${id}`);
-      host.log('error', `ensure-policy ${id} failed: ${e.message}`);
-      report.errors += 1;
-      return;
+  const clusters = ctx.clusters ?? [];
+  let cluster;
+  if (cfg.cluster !== null) {
+    if (!clusters.includes(cfg.cluster)) {
+      throw new Terminal(`cluster alias \`${cfg.cluster}\` is not one of this tenant's clusters [${clusters.map((c) => JSON.stringify(c)).join(', ')}]`);
     }
-    changed = result === 'updated';
-    report.policies.push(`${id} min_index_age ${formatAge(t.ageMs)} (${was})`);
-    if (result !== 'unchanged') host.counter('rollover_tuner_threshold_changes', 1, [['policy', id]]);
-    host.log('info', `policy ${id}: ${result}; min_index_age ${formatAge(t.ageMs)} (${was}), min_primary_shard_size ${formatByteSize(t.sizeBytes)}`);
-    if (!ctx.dryRun) host.stateSet(policyKey(id), JSON.stringify({ ...t, at: ctx.nowMs }));
+    cluster = cfg.cluster;
+  } else {
+    cluster = clusters[0] ?? ''; // no cluster: every call is `denied`
   }
-  const current = t && !changed && applied ? applied : t;
-  if (current) host.gauge('rollover_tuner_min_index_age_seconds', current.ageMs / 1000, [['policy', id]]);
+  const now = ctx.nowMs;
 
-  if (!changed && !(sync && sync.remaining > 0)) return;
-  host.setReason(`${NAME}: managed indices of ${id} run an older copy of it; change_policy in batches of ${cfg.syncBatch}`);
-  let rep;
+  // 1. Measure each write alias.
+  let fastest = null;
+  let replicated = false;
+  for (const alias of cfg.writeAliases) {
+    const entries = hostCall(() => host.aliases(cluster, alias));
+    if (entries.length === 0) {
+      host.log('warn', `write alias ${alias} not found`);
+      continue;
+    }
+    const names = entries.map((e) => e.index);
+    const rows = hostCall(() => host.indices(cluster, names.join(',')));
+    const writeEntry = entries.find((e) => e.isWriteIndex === true) ?? (entries.length === 1 ? entries[0] : undefined);
+    const write = writeEntry === undefined ? undefined : writeEntry.index;
+    const writeRow = write === undefined ? undefined : rows.find((r) => r.index === write);
+    const primaries = writeRow === undefined ? 1 : writeRow.primaries;
+    replicated = replicated || (writeRow !== undefined && writeRow.replicas > 0);
+    const current = new Map();
+    for (const r of rows) {
+      current.set(r.index, { docs: r.docs ?? 0, bytes: r.bytes ?? 0, createdMs: r.createdMs ?? 0 });
+    }
+    const key = `alias/${alias}`;
+    let prev;
+    try {
+      prev = stateGetJson(host, key, decodeAliasState);
+    } catch (e) {
+      host.log('warn', `discarding unreadable sample: ${e.message}`);
+      prev = undefined;
+    }
+    const [sampled] = update(prev, now, current, primaries, cfg);
+    hostCall(() => host.stateSet(key, encodeAliasState(sampled)));
+    if (sampled.shardBytesH !== null) {
+      const v = sampled.shardBytesH;
+      host.gauge('ingest_shard_bytes_per_hour', v, [['alias', alias]]);
+      fastest = fastest === null ? v : Math.max(fastest, v);
+    }
+    if (sampled.docsH !== null) {
+      host.gauge('ingest_docs_per_hour', sampled.docsH, [['alias', alias]]);
+    }
+  }
+
+  if (fastest === null) {
+    return { requeueAfterMs: cfg.minSampleInterval, summary: 'collecting ingest samples (need two)' };
+  }
+  const velocity = fastest;
+
+  // 2. Decide, with hysteresis.
+  const next = thresholds(cfg, velocity, replicated);
+  let applied;
   try {
-    rep = host.syncManaged(cfg.cluster, id, cfg.syncBatch);
-  } catch (e) {
-    backoff(e, `sync-managed ${id}`);
-    host.log('error', `sync-managed ${id} failed: ${e.message}`);
-    report.errors += 1;
-    if (!ctx.dryRun) host.stateSet(syncKey(id), JSON.stringify({ remaining: 1 }));
-    return;
+    applied = stateGetJson(host, APPLIED_KEY, decodeThresholds);
+  } catch {
+    applied = undefined;
   }
-  report.synced += rep.changed.length;
-  report.remaining += rep.remaining;
-  if (rep.changed.length) host.counter('rollover_tuner_synced', rep.changed.length, [['policy', id]]);
-  if (!ctx.dryRun) host.stateSet(syncKey(id), JSON.stringify({ remaining: rep.remaining }));
-}
+  const age = formatDurationMs(next.minIndexAgeMs);
+  let summary = '';
+  let inForce;
+  if (shouldApply(applied, next, cfg.hysteresisPct)) {
+    let body;
+    try {
+      body = render(cfg, next);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new Terminal(e.message); // `render(..)?`: terminal
+      throw e;
+    }
+    const from = applied === undefined ? 'none' : formatDurationMs(applied.minIndexAgeMs);
+    host.setReason(
+      `rollover-tuner: ingest ${fixed0(velocity / 1_048_576.0)} MB/h per primary shard; min_index_age ${from} -> ${age}, `
+      + `min_primary_shard_size ${formatSize(next.minPrimaryShardSize)}${replicated ? ' (capped for replicated indices)' : ''}`,
+    );
+    const result = hostCall(() => host.ensurePolicy(cluster, cfg.policyId, stringify(body)));
+    hostCall(() => host.stateSet(APPLIED_KEY, encodeThresholds(next)));
+    host.counter('threshold_changes_total', 1, [['policy', cfg.policyId]]);
+    summary += `min_index_age ${from} -> ${age} (EnsureResult::${result[0].toUpperCase()}${result.slice(1)}); `;
+    inForce = next;
+  } else {
+    const kept = applied ?? next;
+    summary += `min_index_age stays ${formatDurationMs(kept.minIndexAgeMs)} (computed ${age}, within hysteresis); `;
+    inForce = kept;
+  }
+  host.gauge('min_index_age_seconds', Number(inForce.minIndexAgeMs / 1000n), [['policy', cfg.policyId]]);
 
-function summary(r) {
-  const parts = [];
-  parts.push(r.policies.length ? `applied ${r.policies.join('; ')}` : 'no threshold change');
-  if (r.measuring.length) parts.push(`measuring ${r.measuring.join(', ')}`);
-  if (r.skipped.length) parts.push(`skipped ${r.skipped.join(', ')}`);
-  if (r.synced || r.remaining) parts.push(`synced ${r.synced}${r.remaining ? ` (${r.remaining} remaining)` : ''}`);
-  if (r.errors) parts.push(`errors ${r.errors}`);
-  return `${NAME}: ${parts.join('; ')}`;
+  // 3. Bring managed indices onto the current policy, in bounded batches.
+  host.setReason(`rollover-tuner: sync indices managed by ${cfg.policyId} to its current version`);
+  const sync = hostCall(() => host.syncManaged(cluster, cfg.policyId, cfg.syncBatch));
+  if (sync.changed.length > 0) {
+    host.counter('change_policy_total', sync.changed.length, [['policy', cfg.policyId]]);
+  }
+  summary += `change_policy sent to ${sync.changed.length}, ${sync.remaining} remaining`;
+  return { requeueAfterMs: sync.remaining > 0 ? SYNC_REQUEUE_MS : undefined, summary };
 }

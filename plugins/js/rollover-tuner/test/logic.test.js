@@ -1,171 +1,227 @@
+// The Rust twin's unit tests (plugins/rust/rollover-tuner/src/logic.rs `mod tests`), ported
+// case for case, plus what is specific to the JS side (the `aliases` key, JSON fidelity).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as L from '../src/logic.js';
-import { TEMPLATE } from './fixtures.js';
+import * as P from '../src/policy.js';
+import * as J from '../src/json.js';
+import { GB, HOUR_MS, MINUTE_MS, DAY_MS, formatDurationMs, formatSize, parseSize, parseDurationMs } from '../src/units.js';
 
-const GB = L.GB;
-const H = L.HOUR_MS;
-const base = (extra = {}) => JSON.stringify({ aliases: ['logs'], policy_id: 'logs-policy', policy: TEMPLATE, ...extra });
+const GBn = Number(GB);
 
-test('config defaults', () => {
-  const c = L.parseConfig(base(), ['prod', 'dr']);
-  assert.equal(c.cluster, 'prod');
-  assert.deepEqual(c.aliases, ['logs']);
-  assert.equal(c.targetBytes, 30 * GB);
-  assert.equal(c.bufferPct, 12);
-  assert.equal(c.hysteresisPct, 10);
-  assert.equal(c.minDocCount, null);
-  assert.equal(c.ewmaAlpha, 0.3);
-  assert.equal(c.syncBatch, 50);
-  assert.deepEqual(c.warnings, []);
-});
+/** `fn cfg(extra)` of the Rust tests. */
+const cfg = (extra = '') => L.parseConfig(`{"policy_id":"logs","write_aliases":["logs"],${extra}
+  "policy":{"default_state":"hot","states":[
+    {"name":"hot","actions":[{"rollover":{"min_size":"100gb"}}],
+     "transitions":[{"state_name":"warm","conditions":{"min_index_age":"1d"}}]},
+    {"name":"warm","actions":[],"transitions":[]}]}}`);
 
-test('config accepts all keys and the policy wrapper', () => {
-  const c = L.parseConfig(base({
-    cluster: 'dr', policy: { policy: TEMPLATE }, target_primary_shard_size: '40gb', buffer_pct: 5,
-    hysteresis_pct: 20, min_doc_count: 1000, ewma_alpha: 0.5, sync_batch: 7, extra: 1,
-  }), ['prod', 'dr']);
-  assert.equal(c.cluster, 'dr');
-  assert.deepEqual(c.policy, TEMPLATE);
-  assert.equal(c.targetBytes, 40 * GB);
-  assert.deepEqual([c.bufferPct, c.hysteresisPct, c.minDocCount, c.ewmaAlpha, c.syncBatch], [5, 20, 1000, 0.5, 7]);
-  assert.deepEqual(c.warnings, ['unknown config keys ignored: extra']);
-});
-
-test('config rejects', () => {
-  const cases = [
-    ['nope', ['a']],
-    ['[]', ['a']],
-    [base(), []],
-    [base({ cluster: 'x' }), ['a']],
-    [base({ aliases: [] }), ['a']],
-    [base({ aliases: ['a', 'a'] }), ['a']],
-    [base({ policy_id: '' }), ['a']],
-    [base({ policy: { states: [{ name: 'x', actions: [{ delete: {} }] }] } }), ['a']],
-    [base({ policy: { states: [{ name: 'x', actions: [{ rollover: { any_of: [] } }] }] } }), ['a']],
-    [base({ target_primary_shard_size: '30 parsecs' }), ['a']],
-    [base({ buffer_pct: 100 }), ['a']],
-    [base({ hysteresis_pct: -1 }), ['a']],
-    [base({ min_doc_count: 0 }), ['a']],
-    [base({ min_doc_count: 1.5 }), ['a']],
-    [base({ ewma_alpha: 0 }), ['a']],
-    [base({ sync_batch: 0 }), ['a']],
-    [base({ sync_batch: '5' }), ['a']],
-  ];
-  for (const [text, clusters] of cases) {
-    assert.throws(() => L.parseConfig(text, clusters), L.ConfigError, text);
+const sample = (docs, gb, created) => ({ docs, bytes: gb * GBn, createdMs: created });
+const parseErr = (text) => {
+  try {
+    L.parseConfig(text);
+  } catch (e) {
+    assert.ok(e instanceof L.ConfigError, String(e));
+    return e.message;
   }
+  return assert.fail(`parsed: ${text}`);
+};
+
+test('config_defaults_and_errors', () => {
+  const c = cfg();
+  assert.equal(c.targetPrimaryShardSize, 30n * GB);
+  assert.equal(c.rolloverState, 'hot');
+  assert.deepEqual([c.minAge, c.maxAge], [4n * HOUR_MS, 7n * DAY_MS]);
+  assert.match(parseErr('{"policy_id":"p","write_aliases":["a"],"policy":{}}'), /`policy`/);
+  assert.match(parseErr('{"policy_id":"p","write_aliases":["a"],"policy":{},"target_primary_shard_size":"30gib"}'), /target_primary_shard_size/);
+  assert.match(parseErr('{"policy_id":"p","write_aliases":[],"policy":{}}'), /write_aliases/);
+  assert.match(parseErr('{"policy_id":"p","write_aliases":["a"],"policy":{},"typo":1}'), /typo/);
 });
 
-test('byte sizes and ages', () => {
-  assert.equal(L.parseByteSize('30gb'), 30 * GB);
-  assert.equal(L.parseByteSize('1.5GB'), 1.5 * GB);
-  assert.equal(L.parseByteSize('512 mb'), 512 * 1024 ** 2);
-  assert.equal(L.parseByteSize(1000), 1000);
-  assert.equal(L.parseByteSize('0gb'), null);
-  assert.equal(L.parseByteSize('x'), null);
-  assert.equal(L.formatByteSize(30 * GB), '30gb');
-  assert.equal(L.formatByteSize(1.5 * GB), '1536mb');
-  assert.equal(L.formatByteSize(1000), '1000b');
-  assert.equal(L.formatAge(7 * 24 * H), '7d');
-  assert.equal(L.formatAge(14 * H), '14h');
-  assert.equal(L.formatAge(10.5 * H), '630m');
-  assert.equal(L.formatAge(10), '1m');
+test('config: every default of the twin', () => {
+  const c = cfg();
+  assert.equal(c.cluster, null);
+  assert.deepEqual(c.writeAliases, ['logs']);
+  assert.equal(c.bufferPct, 12);
+  assert.equal(c.minDocCount, null);
+  assert.equal(c.hysteresisPct, 10);
+  assert.equal(c.ewmaAlpha, 0.3);
+  assert.equal(c.replicatedSizeCap, 50n * GB);
+  assert.equal(c.syncBatch, 20);
+  assert.equal(c.minSampleInterval, 5n * MINUTE_MS);
 });
 
-test('policy id placeholder', () => {
-  const c = L.parseConfig(base({ policy_id: 'tuned-{alias}' }), ['a']);
-  assert.equal(L.policyIdFor(c, 'logs'), 'tuned-logs');
-  assert.equal(L.policyIdFor(L.parseConfig(base(), ['a']), 'logs'), 'logs-policy');
+test('config: `aliases` is another name for `write_aliases`', () => {
+  const text = (key) => `{"policy_id":"p","${key}":["a","b"],"policy":{"states":[{"name":"s","actions":[{"rollover":{}}]}]}}`;
+  assert.deepEqual(L.parseConfig(text('aliases')).writeAliases, ['a', 'b']);
+  assert.deepEqual(L.parseConfig(text('write_aliases')).writeAliases, ['a', 'b']);
+  assert.match(parseErr('{"policy_id":"p","write_aliases":["a"],"aliases":["b"],"policy":{}}'), /duplicate field `write_aliases`/);
+  assert.match(parseErr('{"policy_id":"p","aliases":[],"policy":{}}'), /`aliases`.*|write_aliases/);
 });
 
-test('write index', () => {
-  assert.equal(L.writeIndexOf([{ index: 'a-1', isWriteIndex: null }]), 'a-1');
-  assert.equal(L.writeIndexOf([{ index: 'a-1', isWriteIndex: false }, { index: 'a-2', isWriteIndex: true }]), 'a-2');
-  assert.equal(L.writeIndexOf([{ index: 'a-1', isWriteIndex: null }, { index: 'a-2', isWriteIndex: null }]), null);
-  assert.equal(L.writeIndexOf([]), null);
-});
-
-test('ingest across ticks and a rollover', () => {
-  const prev = { t: 0, write: 'a-1', docs: 100, bytes: 1000 };
-  assert.deepEqual(L.ingestSince(prev, 'a-1', { 'a-1': { docs: 160, bytes: 1600 } }, H), { dtMs: H, dDocs: 60, dBytes: 600 });
-  // Rolled over: the rest of a-1 plus all of a-2.
+test('config: the same keys and checks as the twin', () => {
+  const c = cfg('"cluster":"dr","rollover_state":"hot","target_primary_shard_size":"80gb","buffer_pct":5,"min_age":"1h","max_age":"30d",'
+    + '"min_doc_count":1000,"hysteresis_pct":20,"ewma_alpha":0.5,"replicated_size_cap":"40gb","sync_batch":7,"min_sample_interval":"1m",');
   assert.deepEqual(
-    L.ingestSince(prev, 'a-2', { 'a-1': { docs: 150, bytes: 1500 }, 'a-2': { docs: 10, bytes: 100 } }, H),
-    { dtMs: H, dDocs: 60, dBytes: 600 },
+    [c.cluster, c.rolloverState, c.targetPrimaryShardSize, c.bufferPct, c.minAge, c.maxAge, c.minDocCount, c.hysteresisPct, c.ewmaAlpha, c.replicatedSizeCap, c.syncBatch, c.minSampleInterval],
+    ['dr', 'hot', 80n * GB, 5, HOUR_MS, 30n * DAY_MS, 1000n, 20, 0.5, 40n * GB, 7, MINUTE_MS],
   );
-  // The old index is gone: only the new one counts.
-  assert.deepEqual(L.ingestSince(prev, 'a-2', { 'a-2': { docs: 10, bytes: 100 } }, H), { dtMs: H, dDocs: 10, dBytes: 100 });
-  // Merges shrink the store: never negative.
-  assert.equal(L.ingestSince(prev, 'a-1', { 'a-1': { docs: 100, bytes: 900 } }, H).dBytes, 0);
-  assert.equal(L.ingestSince(null, 'a-1', { 'a-1': { docs: 1, bytes: 1 } }, H), null);
-  assert.equal(L.ingestSince(prev, 'a-1', { 'a-1': { docs: 1, bytes: 1 } }, 0), null);
+  // Each check names its field (all `terminal`).
+  for (const [extra, field] of [
+    ['"buffer_pct":100,', 'buffer_pct'], ['"ewma_alpha":0,', 'ewma_alpha'], ['"hysteresis_pct":-1,', 'hysteresis_pct'],
+    ['"min_age":"0",', 'min_age'], ['"min_age":"8d",', 'min_age'], ['"target_primary_shard_size":"0",', 'target_primary_shard_size'],
+    ['"target_primary_shard_size":30,', 'target_primary_shard_size'], ['"min_doc_count":0,', 'min_doc_count'],
+    ['"min_doc_count":1.5,', 'min_doc_count'], ['"sync_batch":0,', 'sync_batch'], ['"sync_batch":4294967296,', 'sync_batch'],
+    ['"min_sample_interval":"1.5m",', 'min_sample_interval'], ['"rollover_state":"warm",', 'rollover_state'], ['"cluster":1,', 'cluster'],
+  ]) {
+    assert.match(parseErr(`{"policy_id":"logs","write_aliases":["logs"],${extra}"policy":{"states":[{"name":"hot","actions":[{"rollover":{}}]},{"name":"warm","actions":[]}]}}`), new RegExp(`^invalid config at \`${field}\``), extra);
+  }
+  assert.match(parseErr('{"policy_id":" ","write_aliases":["a"],"policy":{}}'), /`policy_id`/);
+  assert.match(parseErr(''), /missing field `policy_id`/);
+  // What the twin accepts and the old JS rejected: repeated aliases, any_of, big batches.
+  assert.equal(L.parseConfig('{"policy_id":"p","write_aliases":["a","a"],"sync_batch":4294967295,"policy":{"states":[{"name":"s","actions":[{"rollover":{"any_of":[]}}]}]}}').syncBatch, 4294967295);
 });
 
-test('observe smooths per primary shard with an EWMA', () => {
-  const rows = (docs, bytes) => ({ 'a-1': { docs, bytes, primaries: 2 } });
-  let s = L.observe(null, 'a-1', rows(0, 0), 0, 0.5);
-  assert.equal(s.bph, null);
-  assert.equal(s.samples, 0);
-  s = L.observe(s, 'a-1', rows(100, 4 * GB), H, 0.5);
-  assert.equal(s.bph, 2 * GB); // 4 GB/h over 2 primaries; the first sample is taken as is
-  assert.equal(s.dph, 50);
-  s = L.observe(s, 'a-1', rows(200, 12 * GB), 2 * H, 0.5);
-  assert.equal(s.bph, 0.5 * 4 * GB + 0.5 * 2 * GB);
-  assert.equal(s.samples, 2);
-  assert.equal(L.ewma(null, 5, 0.3), 5);
-  assert.equal(L.ewma(10, 20, 0.3), 13);
+test('ewma_smooths', () => {
+  assert.equal(L.ewma(null, 10.0, 0.3), 10.0);
+  assert.ok(Math.abs(L.ewma(10.0, 20.0, 0.3) - 13.0) < 1e-9);
 });
 
-test('thresholds: age from velocity, buffer, clamps and the replica cap', () => {
-  const c = L.parseConfig(base(), ['a']);
-  // 30 GB at 1 GB/h/primary = 30 h, minus 12 % = 26.4 h.
-  assert.deepEqual(L.thresholds(c, GB, 1), { ageMs: 26.4 * H, sizeBytes: 30 * GB, minDocCount: null });
-  assert.equal(L.thresholds(c, 100 * GB, 1).ageMs, L.MIN_AGE_MS);
-  assert.equal(L.thresholds(c, 1, 1).ageMs, L.MAX_AGE_MS);
-  assert.equal(L.thresholds(c, 0, 1).ageMs, L.MAX_AGE_MS);
-  const big = L.parseConfig(base({ target_primary_shard_size: '80gb', min_doc_count: 5 }), ['a']);
-  assert.equal(L.thresholds(big, GB, 1).sizeBytes, 50 * GB);
-  assert.equal(L.thresholds(big, GB, 0).sizeBytes, 80 * GB);
-  assert.equal(L.thresholds(big, GB, 1).ageMs, 44 * H); // 50 h - 12 %
-  assert.equal(L.thresholds(big, GB, 1).minDocCount, 5);
-  // Whole minutes.
-  assert.equal(L.thresholds(c, 7 * GB, 1).ageMs % 60_000, 0);
-});
-
-test('combine picks the most conservative values', () => {
-  assert.equal(L.combine([]), null);
-  assert.deepEqual(
-    L.combine([{ ageMs: 5 * H, sizeBytes: 30 * GB, minDocCount: null }, { ageMs: 9 * H, sizeBytes: 20 * GB, minDocCount: null }]),
-    { ageMs: 5 * H, sizeBytes: 20 * GB, minDocCount: null },
+test('velocity_across_rollover', () => {
+  const c = cfg();
+  const t0 = 1_000_000;
+  const cur = new Map([['logs-000001', sample(1000, 10, 0)]]);
+  const [s0, m0] = L.update(null, t0, new Map(cur), 1, c);
+  assert.equal(m0, false);
+  // Too soon: keeps the old sample.
+  const [soon, m1] = L.update(s0, t0 + 1000, new Map(cur), 1, c);
+  assert.equal(m1, false);
+  assert.deepEqual(soon, s0);
+  // One hour later the old index grew 2 GB and a new one (rolled over) holds 1 GB.
+  cur.set('logs-000001', sample(1200, 12, 0));
+  cur.set('logs-000002', sample(100, 1, t0 + 10));
+  // An old index that joined the alias is not ingest.
+  cur.set('logs-old', sample(100, 40, 5));
+  const [s1, m2] = L.update(s0, t0 + Number(HOUR_MS), cur, 3, c);
+  assert.equal(m2, true);
+  assert.ok(Math.abs(s1.shardBytesH - GBn) < 1.0);
+  assert.ok(Math.abs(s1.docsH - 300.0) < 1e-6);
+  // Stored as the twin stores it: fields in order, index names sorted, f64 with `.0`.
+  assert.equal(
+    L.encodeAliasState(s1),
+    '{"t_ms":4600000,"indices":{"logs-000001":{"docs":1200,"bytes":12884901888,"created_ms":0},"logs-000002":{"docs":100,"bytes":1073741824,"created_ms":1000010},'
+    + '"logs-old":{"docs":100,"bytes":42949672960,"created_ms":5}},"shard_bytes_h":1073741824.0,"docs_h":300.0}',
   );
+  assert.deepEqual(L.decodeAliasState(L.encodeAliasState(s1)), s1);
+});
+
+test('age_computation_clamps_and_buffer', () => {
+  const c = cfg();
+  // 30 GB at 1 GB/h per shard = 30 h, minus 12 % = 26.4 h.
+  assert.equal(L.minIndexAgeMs(30n * GB, GBn, c), 26n * HOUR_MS + 24n * MINUTE_MS);
+  // Very fast ingest: clamped to 4 h.
+  assert.equal(L.minIndexAgeMs(30n * GB, 100 * GBn, c), 4n * HOUR_MS);
+  // Slow or no ingest: clamped to 7 d.
+  assert.equal(L.minIndexAgeMs(30n * GB, 1.0, c), 7n * DAY_MS);
+  assert.equal(L.minIndexAgeMs(30n * GB, 0.0, c), 7n * DAY_MS);
+  assert.equal(L.minIndexAgeMs(30n * GB, NaN, c), 7n * DAY_MS);
+  const c2 = cfg('"buffer_pct":0,"min_age":"1h",');
+  assert.equal(L.minIndexAgeMs(30n * GB, 3.0 * GBn, c2), 10n * HOUR_MS);
+  // Rounded *down* to a minute (the old JS rounded to the nearest): 30 GB at 6.5 GB/h, minus
+  // 12 % = 243.69 min.
+  assert.equal(formatDurationMs(L.minIndexAgeMs(30n * GB, 6.5 * GBn, cfg('"min_age":"1h",'))), '243m');
+});
+
+test('cap_for_replicated', () => {
+  const c = cfg('"target_primary_shard_size":"80gb",');
+  assert.equal(L.effectiveTarget(c, false), 80n * GB);
+  assert.equal(L.effectiveTarget(c, true), 50n * GB);
+  const t = L.thresholds(c, GBn, true);
+  assert.equal(t.minPrimaryShardSize, 50n * GB);
+  // 50 h * 0.88 = 44 h.
+  assert.equal(t.minIndexAgeMs, 44n * HOUR_MS);
 });
 
 test('hysteresis', () => {
-  const t = (h, size = 30 * GB, docs = null) => ({ ageMs: h * H, sizeBytes: size, minDocCount: docs });
-  assert.equal(L.shouldApply(null, t(10), 10), true);
-  assert.equal(L.shouldApply(t(10), t(11), 10), false); // exactly 10 %: not more than
-  assert.equal(L.shouldApply(t(10), t(11.1), 10), true);
-  assert.equal(L.shouldApply(t(10), t(8.9), 10), true);
-  assert.equal(L.shouldApply(t(10), t(9.5), 10), false);
-  assert.equal(L.shouldApply(t(10), t(10, 20 * GB), 10), true);
-  assert.equal(L.shouldApply(t(10), t(10, 30 * GB, 5), 10), true);
-  assert.equal(L.shouldApply(t(10), t(10.1), 0), true);
+  const c = cfg();
+  const a = L.thresholds(c, GBn, false);
+  assert.equal(L.shouldApply(null, a, 10.0), true);
+  const b = { ...a, minIndexAgeMs: (a.minIndexAgeMs * 109n) / 100n };
+  assert.equal(L.shouldApply(a, b, 10.0), false);
+  b.minIndexAgeMs = (a.minIndexAgeMs * 111n) / 100n;
+  assert.equal(L.shouldApply(a, b, 10.0), true);
+  b.minIndexAgeMs = (a.minIndexAgeMs * 85n) / 100n;
+  assert.equal(L.shouldApply(a, b, 10.0), true);
+  const d = { ...a, template: a.template ^ 1n };
+  assert.equal(L.shouldApply(a, d, 10.0), true);
+  // Exactly the hysteresis is not more than it.
+  assert.equal(L.shouldApply({ ...a, minIndexAgeMs: 10n * HOUR_MS }, { ...a, minIndexAgeMs: 11n * HOUR_MS }, 10), false);
+  assert.equal(L.shouldApply({ ...a, minDocCount: null }, { ...a, minDocCount: 5n }, 10), true);
 });
 
-test('render sets every rollover action and keeps the rest', () => {
-  const p = L.renderPolicy(TEMPLATE, { ageMs: 26.4 * H, sizeBytes: 30 * GB, minDocCount: 100 });
-  assert.deepEqual(p.states[0].actions[0].rollover, { min_index_age: '1584m', min_primary_shard_size: '30gb', min_doc_count: 100, copy_alias: false });
-  assert.deepEqual(p.states[0].transitions, TEMPLATE.states[0].transitions);
-  assert.equal(TEMPLATE.states[0].actions[0].rollover.min_index_age, '1d'); // template untouched
-  const q = L.renderPolicy(TEMPLATE, { ageMs: 4 * H, sizeBytes: 30 * GB, minDocCount: null });
-  assert.equal('min_doc_count' in q.states[0].actions[0].rollover, false);
+test('render_edits_only_rollover_and_transition', () => {
+  const c = cfg('"min_doc_count":1000,');
+  const t = L.thresholds(c, 5.0 * GBn, false);
+  const p = L.render(c, t);
+  const r = P.rollover(p, 'hot');
+  assert.equal(r.min_index_age, '316m');
+  assert.equal(r.min_primary_shard_size, '30gb');
+  assert.deepEqual(r.min_doc_count, J.JNum.u64(1000));
+  assert.equal(r.min_size, '100gb');
+  assert.equal(P.transitionAges(p, 'hot')[0][1], '316m');
+  assert.ok(J.equal(p.states[1], c.policy.states[1]));
+  // The template is not touched, and the body is serde_json's text: sorted keys, compact.
+  assert.equal(P.rollover(c.policy, 'hot').min_index_age, undefined);
+  assert.equal(
+    J.stringify(p),
+    '{"default_state":"hot","states":[{"actions":[{"rollover":{"min_doc_count":1000,"min_index_age":"316m","min_primary_shard_size":"30gb","min_size":"100gb"}}],'
+    + '"name":"hot","transitions":[{"conditions":{"min_index_age":"316m"},"state_name":"warm"}]},{"actions":[],"name":"warm","transitions":[]}]}',
+  );
 });
 
-test('canonical JSON and state parsing', () => {
-  assert.equal(L.canonicalJson({ b: [1, { d: 1, c: 2 }], a: null }), '{"a":null,"b":[1,{"c":2,"d":1}]}');
-  assert.equal(L.parseState(undefined), null);
-  assert.equal(L.parseState('junk'), null);
-  assert.equal(L.parseState('[1]'), null);
-  assert.deepEqual(L.parseState('{"a":1}'), { a: 1 });
+test('render: only the rollover of `rollover_state`, every min_index_age transition of it', () => {
+  const c = L.parseConfig(JSON.stringify({
+    policy_id: 'p', write_aliases: ['a'], rollover_state: 'b',
+    policy: { policy: { states: [
+      { name: 'a', actions: [{ rollover: { min_index_age: '1d' } }], transitions: [{ state_name: 'b', conditions: { min_index_age: '1d' } }] },
+      { name: 'b', actions: [{ rollover: {} }, { rollover: { min_size: '1gb' } }], transitions: [{ state_name: 'c', conditions: { min_index_age: '2d' } }, { state_name: 'd', conditions: { min_doc_count: 5 } }, { state_name: 'e', conditions: { min_index_age: '9d' } }] },
+    ] } },
+  }));
+  const p = L.render(c, L.thresholds(c, GBn, false));
+  assert.equal(P.rollover(p, 'a').min_index_age, '1d');
+  assert.deepEqual(Object.keys(P.rollover(p, 'b')).sort(), ['min_index_age', 'min_primary_shard_size']);
+  assert.deepEqual(Object.keys(p.states[1].actions[1].rollover), ['min_size']);
+  assert.deepEqual(P.transitionAges(p, 'b'), [['c', '1584m'], ['e', '1584m']]);
+  assert.deepEqual(P.transitionAges(p, 'a'), [['b', '1d']]);
+});
+
+test('template fingerprint: FNV-1a of the sorted compact JSON', () => {
+  assert.equal(L.fnv(''), 0xcbf29ce484222325n);
+  assert.equal(L.fnv('a'), 0xaf63dc4c8601ec8cn);
+  const a = L.parseConfig('{"policy_id":"p","write_aliases":["a"],"policy":{"states":[{"name":"s","actions":[{"rollover":{}}]}],"x":1.0}}');
+  const b = L.parseConfig('{"policy_id":"p","write_aliases":["a"],"policy":{"x":1.0,"states":[{"actions":[{"rollover":{}}],"name":"s"}]}}');
+  const c = L.parseConfig('{"policy_id":"p","write_aliases":["a"],"policy":{"x":1,"states":[{"actions":[{"rollover":{}}],"name":"s"}]}}');
+  assert.equal(a.template, b.template); // key order does not matter (serde_json sorts)
+  assert.notEqual(a.template, c.template); // 1.0 is not 1
+  assert.equal(J.stringify(a.policy), '{"states":[{"actions":[{"rollover":{}}],"name":"s"}],"x":1.0}');
+  const t = L.thresholds(a, GBn, false);
+  assert.equal(L.encodeThresholds(t), `{"min_index_age_ms":95040000,"min_primary_shard_size":32212254720,"min_doc_count":null,"template":${a.template}}`);
+  assert.deepEqual(L.decodeThresholds(L.encodeThresholds(t)), t);
+});
+
+test('units as the SDK formats them', () => {
+  assert.equal(formatDurationMs(26n * HOUR_MS + 24n * MINUTE_MS), '1584m');
+  assert.equal(formatDurationMs(4n * HOUR_MS), '4h');
+  assert.equal(formatDurationMs(7n * DAY_MS), '7d');
+  assert.equal(formatDurationMs(90_000n), '90s');
+  assert.equal(formatDurationMs(0n), '0s');
+  assert.equal(formatSize(50n * GB), '50gb');
+  assert.equal(formatSize(1536n * 1024n * 1024n), '1536mb');
+  assert.equal(formatSize(0n), '0b');
+  assert.equal(parseSize('1.5gb'), 3n * GB / 2n);
+  assert.equal(parseDurationMs('5m'), 300_000n);
+  assert.throws(() => parseDurationMs('1.5h'), /fractional/);
+  assert.equal(L.fixed0(1024), '1024');
+  assert.equal(L.fixed0(2.5), '2'); // ties to even, like Rust's {:.0}
+  assert.equal(L.fixed0(3.5), '4');
 });

@@ -10,7 +10,7 @@ export const world = {
   metrics: {},
   state: new Map(),
   aliasRows: [], // {alias, index, isWriteIndex}
-  indexRows: {}, // index -> {docs, bytes, primaries, replicas}
+  indexRows: {}, // index -> {docs, bytes, primaries, replicas, createdMs?}
   settings: {}, // index -> flat settings object
   explain: {}, // index -> explain entry (WIT shape)
   policies: {}, // id -> {seqNo, body}
@@ -28,6 +28,13 @@ function rec(name, ...args) {
 const glob = (pattern) => {
   const res = pattern.split(',').map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
   return (name) => res.some((r) => r.test(name));
+};
+
+/** JSON with sorted keys: the host compares policies semantically, not by key order. */
+const canonical = (v) => {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v);
 };
 
 const stubs = (iface, impl) => new Proxy(impl, {
@@ -70,7 +77,7 @@ export const cluster = stubs('cluster', {
     return Object.entries(world.indexRows).filter(([n]) => m(n)).map(([index, r]) => ({
       index, uuid: `uuid-${index}`, health: 'green', status: 'open', primaries: r.primaries, replicas: r.replicas,
       docsCount: BigInt(r.docs), docsDeleted: 0n, storeBytes: BigInt(r.bytes * (1 + r.replicas)),
-      primaryStoreBytes: BigInt(r.bytes), creationDateMs: 0n,
+      primaryStoreBytes: BigInt(r.bytes), creationDateMs: BigInt(r.createdMs ?? 0),
     }));
   },
   getSettings(c, index) {
@@ -90,7 +97,7 @@ export const ism = stubs('ism', {
     rec('ism.ensurePolicy', c, id, body);
     const cur = world.policies[id];
     if (!cur) { world.policies[id] = { seqNo: 1n, body }; return 'created'; }
-    if (JSON.stringify(JSON.parse(cur.body)) === JSON.stringify(JSON.parse(body))) return 'unchanged';
+    if (canonical(JSON.parse(cur.body)) === canonical(JSON.parse(body))) return 'unchanged';
     world.policies[id] = { seqNo: cur.seqNo + 1n, body };
     return 'updated';
   },

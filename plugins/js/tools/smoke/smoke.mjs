@@ -48,24 +48,30 @@ async function rolloverTuner(file) {
     'logs-000000': explainEntry('logs-000000', { policyId: 'logs-policy', policySeqNo: 1n }),
     'logs-000001': explainEntry('logs-000001', { policyId: 'logs-policy', policySeqNo: 1n }),
   };
-  const cfg = { aliases: ['logs'], policy_id: 'logs-policy', policy: TEMPLATE, ewma_alpha: 1 };
+  const cfg = { write_aliases: ['logs'], policy_id: 'logs-policy', policy: TEMPLATE, ewma_alpha: 1 };
   const s1 = p.reconcile(ctx(1, 0n, cfg));
-  assert.equal(s1.summary, 'rollover-tuner: no threshold change; measuring logs');
-  assert.equal(s1.requeueAfterMs, undefined);
+  assert.deepEqual(s1, { requeueAfterMs: 300_000n, summary: 'collecting ingest samples (need two)' });
   world.indexRows['logs-000001'].bytes += GB;
-  assert.equal(p.reconcile(ctx(2, H, cfg)).summary, 'rollover-tuner: applied logs-policy min_index_age 1584m (first setting)');
+  assert.equal(p.reconcile(ctx(2, H, cfg)).summary, 'min_index_age none -> 1584m (EnsureResult::Created); change_policy sent to 0, 0 remaining');
   world.indexRows['logs-000001'].bytes += 3 * GB;
-  const s3 = p.reconcile(ctx(3, 2n * H, cfg)).summary;
-  assert.equal(s3, 'rollover-tuner: applied logs-policy min_index_age 528m (was 1584m); synced 2');
-  assert.deepEqual(mutations().map(([n, a]) => `${n} ${a[1]}`), ['ism.ensurePolicy logs-policy', 'ism.ensurePolicy logs-policy', 'ism.syncManaged logs-policy']);
+  // `aliases` is accepted as another name of `write_aliases`.
+  const s3 = p.reconcile(ctx(3, 2n * H, { ...cfg, write_aliases: undefined, aliases: ['logs'] })).summary;
+  assert.equal(s3, 'min_index_age 1584m -> 528m (EnsureResult::Updated); change_policy sent to 2, 0 remaining');
+  assert.deepEqual(mutations().map(([n, a]) => `${n} ${a[1]}`), ['ism.ensurePolicy logs-policy', 'ism.syncManaged logs-policy', 'ism.ensurePolicy logs-policy', 'ism.syncManaged logs-policy']);
   for (const [n, , reason] of mutations()) assert.match(reason ?? '', /^rollover-tuner: /, n);
-  const rollover = JSON.parse(world.policies['logs-policy'].body).states[0].actions[0].rollover;
-  assert.deepEqual(rollover, { min_index_age: '528m', min_primary_shard_size: '30gb' });
-  assert.equal(world.metrics['rollover_tuner_threshold_changes[["policy","logs-policy"]]'], 2n);
+  const policy = JSON.parse(world.policies['logs-policy'].body);
+  assert.deepEqual(policy.states[0].actions[0].rollover, { min_index_age: '528m', min_primary_shard_size: '30gb' });
+  assert.deepEqual(policy.states[0].transitions[0].conditions, { min_index_age: '528m' });
+  assert.equal(world.metrics['threshold_changes_total[["policy","logs-policy"]]'], 2n);
+  assert.equal(world.metrics['change_policy_total[["policy","logs-policy"]]'], 2n);
+  assert.equal(world.state.get('alias/logs'), '{"t_ms":7200000,"indices":{"logs-000001":{"docs":0,"bytes":4294967296,"created_ms":0}},"shard_bytes_h":3221225472.0,"docs_h":0.0}');
+  assert.match(world.state.get('applied'), /^\{"min_index_age_ms":31680000,"min_primary_shard_size":32212254720,"min_doc_count":null,"template":\d+\}$/);
 
-  assert.equal(err(() => p.reconcile(ctx(4, 3n * H, { aliases: [] }))).tag, 'terminal');
+  assert.equal(err(() => p.reconcile(ctx(4, 3n * H, { write_aliases: [] }))).tag, 'terminal');
   world.fail['cluster.aliases'] = { tag: 'throttled', val: 'budget spent' };
-  assert.deepEqual(err(() => p.reconcile(ctx(5, 4n * H, cfg))), { tag: 'transient', val: 'aliases logs: throttled: budget spent' });
+  assert.deepEqual(err(() => p.reconcile(ctx(5, 4n * H, cfg))), { tag: 'transient', val: 'throttled: budget spent' });
+  world.fail['cluster.aliases'] = { tag: 'denied', val: 'logs' };
+  assert.deepEqual(err(() => p.reconcile(ctx(6, 4n * H, cfg))), { tag: 'terminal', val: 'denied: logs' });
   return [info, [s1.summary, s3]];
 }
 
@@ -114,8 +120,121 @@ async function ismDoctor(file) {
   return [info, [s, `${e.tag}: ${e.val}`]];
 }
 
+/**
+ * The JS rollover-tuner and its Rust twin (`rollover_tuner.wasm`, when `make plugins` put it
+ * next to the JS one) on the same scenarios through the same fake host: every host call with
+ * its arguments, every reason, metric, stored state value, summary and requeue must be equal.
+ */
+async function rolloverTwins() {
+  const js = await load('rollover-tuner-js.wasm');
+  const rust = await load('rollover_tuner.wasm');
+  const TWIN_POLICY = {
+    default_state: 'hot',
+    states: [
+      { name: 'hot', actions: [{ rollover: { min_primary_shard_size: '30gb', min_index_age: '3d' } }], transitions: [{ state_name: 'warm', conditions: { min_index_age: '3d' } }] },
+      { name: 'warm', actions: [], transitions: [] },
+    ],
+  };
+  // tests/all/plugins/rollover_tuner.rs `config()`, as twins.rs gives it to both.
+  const twinCfg = { policy_id: 'logs', write_aliases: ['logs-a', 'logs-b'], min_sample_interval: '5m', policy: TWIN_POLICY };
+  const M = 60_000;
+  const scenarios = {
+    // twins.rs: two aliases (300 and 100 docs/s of 1000 bytes), ticks 10 min apart, a spike.
+    twins: { cfg: twinCfg, replicas: 0, ticks: 6, spikeAt: 4, rollAt: 0 },
+    // Replicas (the cap), a rollover of logs-a between ticks, a template with more to keep.
+    rollover: {
+      cfg: { ...twinCfg, target_primary_shard_size: '80gb', min_doc_count: 1000, sync_batch: 1, ewma_alpha: 0.5, buffer_pct: 7.5,
+        policy: { policy: { ...TWIN_POLICY, description: 'd', ism_template: [{ index_patterns: ['logs-*'], priority: 1.5 }] } } },
+      replicas: 1, ticks: 8, spikeAt: 3, rollAt: 5,
+    },
+  };
+  const run = (p, sc) => {
+    world.reset();
+    const rate = { 'logs-a': 300, 'logs-b': 100 };
+    let now = 1_700_000_000_000;
+    world.aliasRows = [
+      { alias: 'logs-a', index: 'logs-a-000001', isWriteIndex: true },
+      { alias: 'logs-b', index: 'logs-b-000001', isWriteIndex: true },
+    ];
+    world.indexRows = {
+      'logs-a-000001': { docs: 0, bytes: 0, primaries: 1, replicas: sc.replicas, createdMs: now },
+      'logs-b-000001': { docs: 0, bytes: 0, primaries: 2, replicas: sc.replicas, createdMs: now },
+    };
+    world.policies.logs = { seqNo: 1n, body: JSON.stringify(TWIN_POLICY) };
+    for (const i of Object.keys(world.indexRows)) world.explain[i] = explainEntry(i, { policyId: 'logs', policySeqNo: 1n });
+    const write = (alias) => world.aliasRows.find((r) => r.alias === alias && r.isWriteIndex).index;
+    const advance = (ms) => {
+      for (const [alias, r] of Object.entries(rate)) {
+        const row = world.indexRows[write(alias)];
+        row.docs += Math.round((r * ms) / 1000);
+        row.bytes += Math.round((r * ms) / 1000) * 1000;
+      }
+      now += ms;
+    };
+    advance(62 * M);
+    const trace = [];
+    for (let tick = 1; tick <= sc.ticks; tick += 1) {
+      if (tick === sc.spikeAt) rate['logs-a'] = 3000;
+      if (tick === sc.rollAt) {
+        advance(3 * M);
+        world.aliasRows[0].isWriteIndex = false;
+        world.aliasRows.push({ alias: 'logs-a', index: 'logs-a-000002', isWriteIndex: true });
+        world.indexRows['logs-a-000002'] = { docs: 0, bytes: 0, primaries: 1, replicas: sc.replicas, createdMs: now };
+        world.explain['logs-a-000002'] = explainEntry('logs-a-000002', { policyId: 'logs', policySeqNo: world.policies.logs.seqNo });
+        advance(2 * M);
+      }
+      world.calls = [];
+      world.logs = [];
+      let out;
+      try {
+        out = p.reconcile(ctx(tick, BigInt(now), sc.cfg, { clusters: ['leader'] }));
+      } catch (e) {
+        out = { error: e.payload ?? String(e) };
+      }
+      trace.push({ tick, out, calls: world.calls, logs: world.logs, metrics: { ...world.metrics }, state: Object.fromEntries(world.state), policy: world.policies.logs });
+      advance(10 * M);
+    }
+    return trace;
+  };
+  const lines = [];
+  for (const [name, sc] of Object.entries(scenarios)) {
+    const r = run(rust, sc);
+    const j = run(js, sc);
+    for (let k = 0; k < r.length; k += 1) assert.deepEqual(j[k], r[k], `${name} tick ${k + 1} (JS actual, Rust expected)`);
+    const puts = r.filter((t) => t.calls.some(([n]) => n === 'ism.ensurePolicy')).map((t) => t.tick);
+    lines.push(`${name}: ${r.length} ticks identical; policy written at ticks ${puts.join(', ')}; final rollover ${JSON.stringify(JSON.parse(r.at(-1).policy.body).states[0].actions[0].rollover)}`);
+  }
+  // Failures: the same result kind; host errors carry the same message (config errors name
+  // the same field, in other words).
+  const failures = [
+    ['bad config', {}, { ...twinCfg, typo: 1 }],
+    ['bad size', {}, { ...twinCfg, target_primary_shard_size: 30 }],
+    ['no rollover', {}, { ...twinCfg, policy: { states: [] } }],
+    ['foreign cluster', {}, { ...twinCfg, cluster: 'nope' }],
+    ['denied', { 'cluster.aliases': { tag: 'denied', val: 'logs-a' } }, twinCfg],
+    ['throttled', { 'cluster.indices': { tag: 'throttled', val: 'budget' } }, twinCfg],
+    ['state full', { 'state.set': { tag: 'invalid', val: 'state quota' } }, twinCfg],
+    ['not found', { 'cluster.aliases': { tag: 'not-found', val: 'x' } }, twinCfg],
+  ];
+  for (const [name, fail, cfg] of failures) {
+    const result = (p) => {
+      world.reset();
+      world.aliasRows = [{ alias: 'logs-a', index: 'logs-a-000001', isWriteIndex: true }];
+      world.indexRows = { 'logs-a-000001': { docs: 0, bytes: 0, primaries: 1, replicas: 0 } };
+      world.fail = fail;
+      const e = err(() => p.reconcile(ctx(1, 1000n, cfg, { clusters: ['leader'] })));
+      return e && (Object.keys(fail).length ? e : { tag: e.tag, field: /^invalid config at `([^`.[]*)`/.exec(e.val)?.[1] ?? e.val.split(':')[0] });
+    };
+    assert.deepEqual(result(js), result(rust), name);
+  }
+  lines.push(`failures: ${failures.length} cases end the same way`);
+  return [{ name: 'rollover-tuner twins', version: '', capabilities: ['js = rust'] }, lines];
+}
+
 let failed = 0;
-for (const [file, run] of [['rollover-tuner-js.wasm', rolloverTuner], ['ism-doctor-py.wasm', ismDoctor]]) {
+const runs = [['rollover-tuner-js.wasm', rolloverTuner], ['ism-doctor-py.wasm', ismDoctor]];
+if (existsSync(join(wasmDir, 'rollover_tuner.wasm'))) runs.push(['rollover-tuner-js.wasm', rolloverTwins]);
+for (const [file, run] of runs) {
   if (!existsSync(join(wasmDir, file))) {
     console.log(`smoke: ${file}: not built, skipped`);
     continue;
