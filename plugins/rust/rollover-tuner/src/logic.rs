@@ -18,7 +18,8 @@ pub struct Config {
     pub policy_id: String,
     /// The policy body (the `policy` object) used as the template.
     pub policy: Value,
-    /// Write aliases whose ingest is measured.
+    /// Write aliases whose ingest is measured (`aliases` is accepted too, as the JS twin does).
+    #[serde(alias = "aliases")]
     pub write_aliases: Vec<String>,
     /// The state holding the rollover action; default: the first state with one.
     #[serde(default)]
@@ -353,6 +354,14 @@ mod tests {
         let e = Config::parse(r#"{"policy_id":"p","write_aliases":["a"],"policy":{},"typo":1}"#)
             .unwrap_err();
         assert!(e.message().contains("typo"));
+        let policy = r#""policy":{"states":[{"name":"hot","actions":[{"rollover":{}}]}]}"#;
+        let c = Config::parse(&format!(r#"{{"policy_id":"p","aliases":["a"],{policy}}}"#)).unwrap();
+        assert_eq!(c.write_aliases, ["a"]);
+        let both = format!(r#"{{"policy_id":"p","aliases":["a"],"write_aliases":["b"],{policy}}}"#);
+        assert!(
+            Config::parse(&both).is_err(),
+            "both names at once is ambiguous"
+        );
     }
 
     #[test]
