@@ -22,7 +22,8 @@ fn variant(bytes: &[u8], n: u32) -> Vec<u8> {
 }
 
 async fn wait_for_version(rig: &crate::support::host::Rig, file: &str, version: &str) -> bool {
-    for _ in 0..600 {
+    // Generous: each version is a fresh compile, and CI runs other suites alongside.
+    for _ in 0..3000 {
         if rig
             .host()
             .host

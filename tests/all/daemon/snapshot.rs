@@ -50,9 +50,9 @@ count = 10000
     for j in &st {
         assert_eq!(j.consecutive_failures, 0, "{j:?}");
     }
-    // Every tenant ran about once a second; each run made 4 reads (5 requests with the
-    // thread-pool join) that would otherwise each reach the cluster.
-    assert!(runs >= TENANTS as u64 * 2, "only {runs} runs in the window");
+    // Every tenant runs about once a second (fewer on a loaded machine); each run makes 4
+    // reads (5 requests with the thread-pool join) that would otherwise reach the cluster.
+    assert!(runs >= TENANTS as u64, "only {runs} runs in the window");
     let ticks = window.as_secs() + 1;
     assert!(
         reads as u64 <= 10 * ticks,
