@@ -178,6 +178,13 @@ fn failover(dir: &Path) -> Option<Value> {
     Some(saved["failover"].clone()).filter(|f| !f.is_null())
 }
 
+/// Whether ism-doctor's last step (fixing app-000001's drift) reached the leader.
+fn doctor_done(sim: &SimHandle) -> bool {
+    sim.requests().iter().any(|r| {
+        r.path == "/_plugins/_ism/change_policy/app-000001" && r.status == 200 && r.fault.is_none()
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_random_points_loses_nothing_and_repeats_nothing() {
     let rounds: u64 = std::env::var("LIFEGUARD_CRASH_ROUNDS")
@@ -220,11 +227,16 @@ async fn kill_9_at_random_points_loses_nothing_and_repeats_nothing() {
     }
     std::fs::write(d.join("lifeguard.toml"), host_config(&sim)).unwrap();
 
-    let outage_from = rounds / 4;
+    // The leader is lost once ism-doctor has done its work (a quarter of the rounds at the
+    // earliest, half at the latest): kills then land before, during and after the failover.
+    let mut outage = false;
     let mut tokens = Vec::new();
     for round in 0..rounds {
-        if round == outage_from {
+        let due = round >= rounds / 4 && (doctor_done(&sim) || round >= rounds / 2);
+        if !outage && due {
+            eprintln!("leader lost before round {round}");
             lab.inject(json!({"type": "leader_outage", "mode": "refuse"}));
+            outage = true;
         }
         let mut child = spawn(&bin, d);
         let at = Duration::from_millis(100 + rng.below(1400));
@@ -247,9 +259,14 @@ async fn kill_9_at_random_points_loses_nothing_and_repeats_nothing() {
     };
     assert!(finished, "the failover never finished: {:?}", failover(d));
     tokens.push(failover(d).unwrap()["token"].as_str().unwrap().to_string());
-    // The leader returns; the fence forbids failing back.
+    // The leader returns; the fence forbids failing back. Should ism-doctor's work have been
+    // cut short by the outage, it finishes now, once the leader's breaker has cooled down.
     lab.inject(json!({"type": "leader_restore"}));
     tokio::time::sleep(Duration::from_secs(3)).await;
+    let started = Instant::now();
+    while !doctor_done(&sim) && started.elapsed() < Duration::from_secs(45) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     kill(&mut child, d);
 
     // The fence: one failover token, ever, and it survived every restart.
