@@ -233,7 +233,7 @@ async fn every_hostile_plugin_at_once_on_one_scheduler() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let elapsed = started.elapsed();
-    eprintln!("every hostile tenant settled after {elapsed:?}");
+    eprintln!("the wait for every hostile tenant ended after {elapsed:?}");
     stop.store(true, Ordering::Relaxed);
     let written = churner.await.unwrap();
     // Once the churn stops, the last version written goes live.
