@@ -237,6 +237,12 @@ async fn kill_9_at_random_points_loses_nothing_and_repeats_nothing() {
         if !outage && due {
             eprintln!("leader lost before round {round}");
             lab.inject(json!({"type": "leader_outage", "mode": "refuse"}));
+            // Slow failover steps, so that kills land between them, not only around them.
+            for path in ["/_plugins/_replication/*", "/_aliases"] {
+                let slow =
+                    json!({"type": "latency", "ms": 300, "path": path, "cluster": "follower"});
+                lab.inject(slow);
+            }
             outage = true;
         }
         let mut child = spawn(&bin, d);
