@@ -3,9 +3,12 @@
 
 mod browser;
 mod check;
+mod crash;
 mod daemon;
 mod examples;
+mod faults;
 mod guard_wire;
+mod hostile;
 mod plugins;
 mod sandbox;
 mod scaffold;

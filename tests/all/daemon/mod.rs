@@ -1,5 +1,5 @@
 //! The daemon end to end on the simulator: scheduling, isolation, hot reload, the shared
 //! snapshot, shutdown.
 mod isolation;
-mod reload;
+pub(crate) mod reload;
 mod snapshot;

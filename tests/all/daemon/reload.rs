@@ -9,7 +9,7 @@ use crate::support::guest_path;
 use crate::support::host::{install_bytes, rig, tenant};
 
 /// `bytes` with a custom section appended: a different content hash, the same behaviour.
-fn variant(bytes: &[u8], n: u32) -> Vec<u8> {
+pub(crate) fn variant(bytes: &[u8], n: u32) -> Vec<u8> {
     let payload = n.to_le_bytes();
     let name = b"lifeguard-test-variant";
     let mut out = bytes.to_vec();

@@ -1,6 +1,6 @@
 //! End-to-end tests of the tenant plugins (issue 6): each decision proven on the wire, in the
 //! simulator's request log and its state afterwards.
-mod ccr_failover;
+pub(crate) mod ccr_failover;
 mod ccr_guard;
 mod fallback_router;
 pub(crate) mod ism_doctor;

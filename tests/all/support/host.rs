@@ -41,6 +41,25 @@ pub fn install_bytes(dir: &Path, file: &str, bytes: &[u8]) {
 /// Start a sim (clock stopped) and a host whose config is `tenants_toml` appended to a
 /// standard header naming the sim as cluster `main`. `guests` are (test guest, file name).
 pub async fn rig(tenants_toml: &str, guests: &[(&str, &str)], host_extra: &str) -> Rig {
+    let limits = "fuel = 400000000\ndeadline = \"2s\"";
+    rig_with(
+        tenants_toml,
+        guests,
+        host_extra,
+        limits,
+        HostOptions::default(),
+    )
+    .await
+}
+
+/// [`rig`] with its own `[limits]` body and host options (the clock is always the system's).
+pub async fn rig_with(
+    tenants_toml: &str,
+    guests: &[(&str, &str)],
+    host_extra: &str,
+    limits: &str,
+    options: HostOptions,
+) -> Rig {
     let sim = Sim::start(SimOptions::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let plugins = dir.path().join("plugins");
@@ -61,8 +80,7 @@ backoff_max = "200ms"
 {host_extra}
 
 [limits]
-fuel = 400000000
-deadline = "2s"
+{limits}
 
 [[clusters]]
 name = "main"
@@ -84,7 +102,7 @@ urls = ["{url}"]
         loaded,
         HostOptions {
             clock: Arc::new(lifeguard::runtime::SystemClock),
-            ..HostOptions::default()
+            ..options
         },
     )
     .await
