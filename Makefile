@@ -26,6 +26,8 @@ test: setup plugins
 	cd plugins && $(CARGO) test --target x86_64-unknown-linux-gnu
 	@if [ -f plugins/python/test.sh ]; then bash plugins/python/test.sh; fi
 	@if [ -f plugins/js/test.sh ]; then bash plugins/js/test.sh; fi
+	# The crash suite runs the real binary; build it with the tests' feature set first.
+	$(CARGO) build --workspace --bins --tests
 	LIFEGUARD_PLUGIN_DIR=$(abspath $(PLUGIN_OUT)) $(CARGO) test --workspace
 
 ## test-live: the conformance and wire tests against a real cluster pair.
