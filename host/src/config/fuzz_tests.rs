@@ -60,7 +60,7 @@ fn value() -> impl Strategy<Value = String> {
     ]
 }
 
-/// The 1-based line of the first `key = ` in a section line range.
+/// The 1-based line of the first `key = …` line (0 if none).
 fn line_of(text: &str, key: &str) -> usize {
     text.lines()
         .position(|l| l.starts_with(&format!("{key} = ")))
