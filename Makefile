@@ -38,6 +38,7 @@ lint: setup
 	$(CARGO) fmt --all --check
 	cd plugins && $(CARGO) fmt --all --check
 	cd tests/guests && $(CARGO) fmt --all --check
+	cd fuzz && $(CARGO) fmt --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd plugins && $(CARGO) clippy --all-targets --target $(WASM_TARGET) -- -D warnings
 	cd tests/guests && $(CARGO) clippy --all-targets --target $(WASM_TARGET) -- -D warnings
@@ -62,6 +63,7 @@ fmt:
 	$(CARGO) fmt --all
 	cd plugins && $(CARGO) fmt --all
 	cd tests/guests && $(CARGO) fmt --all
+	cd fuzz && $(CARGO) fmt
 
 ## demo: two simulated days of three tenants on a leader/follower pair, in about a minute.
 demo: setup plugins
