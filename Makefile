@@ -40,14 +40,32 @@ lint: setup
 	$(CARGO) fmt --all --check
 	cd plugins && $(CARGO) fmt --all --check
 	cd tests/guests && $(CARGO) fmt --all --check
+	cd fuzz && $(CARGO) fmt --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd plugins && $(CARGO) clippy --all-targets --target $(WASM_TARGET) -- -D warnings
 	cd tests/guests && $(CARGO) clippy --all-targets --target $(WASM_TARGET) -- -D warnings
+
+## fuzz: each cargo-fuzz target for FUZZ_SECONDS (default 60) on nightly, seeded with the
+## example and bad configs. Not part of `make test`: it needs nightly and cargo-fuzz.
+FUZZ_TARGETS := config explain cat responses sdk_units
+FUZZ_SECONDS ?= 60
+fuzz:
+	@rustup toolchain list 2>/dev/null | grep -q '^nightly' || { \
+	  echo "make fuzz: needs a nightly toolchain (rustup toolchain install nightly)"; exit 2; }
+	@$(CARGO) +nightly fuzz --version >/dev/null 2>&1 || { \
+	  echo "make fuzz: needs cargo-fuzz (cargo +nightly install cargo-fuzz)"; exit 2; }
+	@mkdir -p fuzz/corpus/config
+	@for f in examples/lifeguard.toml examples/*/lifeguard.toml tests/corpus/bad-configs/*.toml; do \
+	  cp "$$f" "fuzz/corpus/config/$$(echo "$$f" | tr / _)"; done
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t ($(FUZZ_SECONDS)s)"; \
+	  $(CARGO) +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
 
 fmt:
 	$(CARGO) fmt --all
 	cd plugins && $(CARGO) fmt --all
 	cd tests/guests && $(CARGO) fmt --all
+	cd fuzz && $(CARGO) fmt
 
 ## demo: two simulated days of three tenants on a leader/follower pair, in about a minute.
 demo: setup plugins

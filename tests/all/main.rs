@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, a module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod bad_config;
 mod browser;
 mod check;
 mod crash;

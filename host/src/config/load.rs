@@ -1,33 +1,46 @@
-//! Reading and validating a config file. Errors carry `file:line:col` and the key.
-use std::collections::HashSet;
+//! Reading a config file. Every error is rendered `file:line:col: key: message`, where `key`
+//! is the full path of the offending value (see [`super::locate`]); only a problem with the
+//! file as a whole (unreadable) lacks a line.
+use std::fmt::Display;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use toml::Spanned;
-
-use super::units::{parse_duration, parse_size};
-use super::{Config, Loaded, OverlapPolicy, Resolved};
+use super::locate::{Locator, Seg};
+use super::Loaded;
 
 /// A config problem, rendered as `file:line:col: key: message`.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("{file}: cannot read: {source}")]
     Read {
+        /// The file, as given.
         file: String,
+        /// Why.
         source: std::io::Error,
     },
+    /// A problem at a place in the file; `message` starts with the key.
     #[error("{file}:{line}:{col}: {message}")]
     At {
+        /// The file, as given.
         file: String,
+        /// 1-based line.
         line: usize,
+        /// 1-based column, in bytes.
         col: usize,
+        /// `key: what is wrong`.
         message: String,
     },
+    /// A problem without a place (a default value, or a parser error without a span).
     #[error("{file}: {message}")]
-    File { file: String, message: String },
+    File {
+        /// The file, as given.
+        file: String,
+        /// `key: what is wrong`, when there is a key.
+        message: String,
+    },
 }
 
-/// Read, parse and validate `path`.
+/// Read, parse and validate `path`, and check that every plugin file exists.
 pub fn load_file(path: &Path) -> Result<Loaded, ConfigError> {
     // Relative paths inside the file resolve against its directory, which must be absolute.
     let path = &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
@@ -36,17 +49,14 @@ pub fn load_file(path: &Path) -> Result<Loaded, ConfigError> {
         source,
     })?;
     let loaded = parse_str(path, &text)?;
-    check_files(&loaded)?;
+    check_files(&loaded, &Validator::new(path, &text))?;
     Ok(loaded)
 }
 
 /// Parse and validate `text` (named `path` in errors). Does not touch the filesystem.
 pub fn parse_str(path: &Path, text: &str) -> Result<Loaded, ConfigError> {
-    let v = Validator {
-        file: path.display().to_string(),
-        text,
-    };
-    let config: Config = toml::from_str(text).map_err(|e| v.toml_error(&e))?;
+    let v = Validator::new(path, text);
+    let config: super::Config = toml::from_str(text).map_err(|e| v.toml_error(&e))?;
     let resolved = v.validate(&config)?;
     Ok(Loaded {
         path: PathBuf::from(path),
@@ -55,20 +65,17 @@ pub fn parse_str(path: &Path, text: &str) -> Result<Loaded, ConfigError> {
     })
 }
 
-fn check_files(loaded: &Loaded) -> Result<(), ConfigError> {
+fn check_files(loaded: &Loaded, v: &Validator<'_>) -> Result<(), ConfigError> {
+    use Seg::{Index as I, Key as K};
     let dir = loaded.plugin_dir();
-    let v = Validator {
-        file: loaded.path.display().to_string(),
-        text: &std::fs::read_to_string(&loaded.path).unwrap_or_default(),
-    };
-    for t in &loaded.config.tenants {
-        for p in &t.plugins {
+    for (ti, t) in loaded.config.tenants.iter().enumerate() {
+        for (pi, p) in t.plugins.iter().enumerate() {
             let f = dir.join(p.file.get_ref());
             if !f.is_file() {
                 return Err(v.at(
-                    &p.file,
+                    &[K("tenants"), I(ti), K("plugins"), I(pi), K("file")],
                     format!(
-                        "tenants.plugins.file: plugin file {} does not exist (plugin_dir is {})",
+                        "plugin file {} does not exist (plugin_dir is {})",
                         f.display(),
                         dir.display()
                     ),
@@ -79,29 +86,36 @@ fn check_files(loaded: &Loaded) -> Result<(), ConfigError> {
     Ok(())
 }
 
-struct Validator<'a> {
+/// The text being checked and where its keys are; builds located errors.
+pub(super) struct Validator<'a> {
     file: String,
     text: &'a str,
+    locator: Option<Locator>,
 }
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
+    fn new(path: &Path, text: &'a str) -> Self {
+        Validator {
+            file: path.display().to_string(),
+            text,
+            locator: Locator::new(text),
+        }
+    }
+
     fn line_col(&self, offset: usize) -> (usize, usize) {
-        let before = &self.text[..offset.min(self.text.len())];
+        // Spans come from the parser, but a byte offset inside a character must not panic.
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;
         let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
         (line, col)
     }
 
-    fn at<T>(&self, spanned: &Spanned<T>, message: String) -> ConfigError {
-        let span = spanned.span();
-        if span.start == 0 && span.end == 0 {
-            // A default value: it has no place in the file.
-            return ConfigError::File {
-                file: self.file.clone(),
-                message,
-            };
-        }
-        let (line, col) = self.line_col(span.start);
+    fn placed(&self, offset: usize, message: String) -> ConfigError {
+        let (line, col) = self.line_col(offset);
         ConfigError::At {
             file: self.file.clone(),
             line,
@@ -110,184 +124,82 @@ impl Validator<'_> {
         }
     }
 
-    fn toml_error(&self, e: &toml::de::Error) -> ConfigError {
-        let message = e.message().to_string();
-        match e.span() {
-            Some(span) => {
-                let (line, col) = self.line_col(span.start);
-                let key = self.key_at(span.start);
-                ConfigError::At {
-                    file: self.file.clone(),
-                    line,
-                    col,
-                    message: match key {
-                        Some(k) => format!("{k}: {message}"),
-                        None => message,
-                    },
-                }
-            }
+    /// An error about the value at `path`: with its line and shown key when the file has it;
+    /// a default value (not in the file) gets the key alone.
+    pub(super) fn at(&self, path: &[Seg<'_>], message: impl Display) -> ConfigError {
+        match self.locator.as_ref().and_then(|l| l.find(path)) {
+            Some((shown, span)) => self.placed(span.start, format!("{shown}: {message}")),
             None => ConfigError::File {
                 file: self.file.clone(),
-                message,
+                message: format!("{}: {message}", show(path)),
             },
         }
     }
 
-    /// The key written on the line of `offset`, if the line is `key = …`.
+    fn toml_error(&self, e: &toml::de::Error) -> ConfigError {
+        let message = e.message().trim_end().to_string();
+        let Some(span) = e.span() else {
+            return ConfigError::File {
+                file: self.file.clone(),
+                message,
+            };
+        };
+        let key = match self.locator.as_ref().and_then(|l| l.path_at(span.start)) {
+            Some(k) => Some(k.to_owned()),
+            None => self.key_at(span.start),
+        };
+        self.placed(
+            span.start,
+            match key {
+                Some(k) => format!("{k}: {message}"),
+                None => message,
+            },
+        )
+    }
+
+    /// The key written on the line of `offset`, if the line is `key = …`, under the table
+    /// header above it: the best guess when the text is not TOML and so has no key paths.
     fn key_at(&self, offset: usize) -> Option<String> {
-        let start = self.text[..offset.min(self.text.len())]
-            .rfind('\n')
-            .map(|i| i + 1)
-            .unwrap_or(0);
-        let line = self.text[start..].lines().next()?;
-        let (k, _) = line.split_once('=')?;
+        let (line, _) = self.line_col(offset);
+        let lines: Vec<&str> = self.text.lines().take(line).collect();
+        let (k, _) = lines.last()?.split_once('=')?;
         let k = k.trim();
-        (!k.is_empty() && !k.starts_with('[')).then(|| k.to_string())
-    }
-
-    fn file_error(&self, message: String) -> ConfigError {
-        ConfigError::File {
-            file: self.file.clone(),
-            message,
+        if k.is_empty() || k.starts_with('[') {
+            return None;
         }
-    }
-
-    fn duration(&self, key: &str, s: &Spanned<String>) -> Result<Duration, ConfigError> {
-        let d = parse_duration(s.get_ref()).map_err(|m| self.at(s, format!("{key}: {m}")))?;
-        if d.is_zero() {
-            return Err(self.at(s, format!("{key}: must be more than zero")));
-        }
-        Ok(d)
-    }
-
-    fn size(&self, key: &str, s: &Spanned<String>) -> Result<u64, ConfigError> {
-        parse_size(s.get_ref()).map_err(|m| self.at(s, format!("{key}: {m}")))
-    }
-
-    fn validate(&self, c: &Config) -> Result<Resolved, ConfigError> {
-        let interval = self.duration("host.interval", &c.host.interval)?;
-        let shutdown_grace = self.duration("host.shutdown_grace", &c.host.shutdown_grace)?;
-        let backoff_base = self.duration("host.backoff_base", &c.host.backoff_base)?;
-        let backoff_max = self.duration("host.backoff_max", &c.host.backoff_max)?;
-        let deadline = self.duration("limits.deadline", &c.limits.deadline)?;
-        let memory_bytes = self.size("limits.memory", &c.limits.memory)?;
-        let max_arg_bytes = self.size("limits.max_arg", &c.limits.max_arg)?;
-        let mut clusters = HashSet::new();
-        for cl in &c.clusters {
-            if !clusters.insert(cl.name.clone()) {
-                return Err(self.file_error(format!(
-                    "clusters.name: cluster [{}] is defined twice",
-                    cl.name
-                )));
-            }
-            if cl.urls.is_empty() {
-                return Err(
-                    self.file_error(format!("clusters.urls: cluster [{}] has no URL", cl.name))
-                );
-            }
-        }
-        let mut tenants = HashSet::new();
-        let mut plugin_intervals = Vec::new();
-        for t in &c.tenants {
-            if !tenants.insert(t.name.clone()) {
-                return Err(ConfigError::File {
-                    file: self.file.clone(),
-                    message: format!("tenants.name: tenant [{}] is defined twice", t.name),
-                });
-            }
-            if t.clusters.is_empty() {
-                return Err(ConfigError::File {
-                    file: self.file.clone(),
-                    message: format!("tenants.clusters: tenant [{}] names no cluster", t.name),
-                });
-            }
-            for alias in &t.clusters {
-                if !clusters.contains(alias.get_ref()) {
-                    return Err(self.at(
-                        alias,
-                        format!(
-                            "tenants.clusters: tenant [{}] names unknown cluster [{}]",
-                            t.name,
-                            alias.get_ref()
-                        ),
-                    ));
-                }
-            }
-            let mut names = HashSet::new();
-            let mut intervals = Vec::new();
-            for p in &t.plugins {
-                if !names.insert(p.name.clone()) {
-                    return Err(self.at(
-                        &p.file,
-                        format!(
-                            "tenants.plugins.name: plugin [{}] appears twice in tenant [{}]",
-                            p.name, t.name
-                        ),
-                    ));
-                }
-                if !p.config.is_table() {
-                    return Err(self.at(
-                        &p.file,
-                        format!(
-                            "tenants.plugins.config: plugin [{}] config must be a table",
-                            p.name
-                        ),
-                    ));
-                }
-                intervals.push(match &p.interval {
-                    Some(i) => self.duration("tenants.plugins.interval", i)?,
-                    None => interval,
-                });
-            }
-            plugin_intervals.push(intervals);
-        }
-        let warnings = self.overlaps(c)?;
-        Ok(Resolved {
-            interval,
-            shutdown_grace,
-            backoff_base,
-            backoff_max,
-            deadline,
-            memory_bytes,
-            max_arg_bytes,
-            plugin_intervals,
-            warnings,
+        let table = lines
+            .iter()
+            .rev()
+            .map(|l| l.trim())
+            .find(|l| l.starts_with('['))
+            .map(|h| h.trim_matches(|c| c == '[' || c == ']').trim());
+        Some(match table {
+            Some(t) if !t.is_empty() => format!("{t}.{k}"),
+            _ => k.to_string(),
         })
-    }
-
-    /// Two tenants granted the same index pattern.
-    fn overlaps(&self, c: &Config) -> Result<Vec<String>, ConfigError> {
-        let mut warnings = Vec::new();
-        for (i, a) in c.tenants.iter().enumerate() {
-            for b in &c.tenants[i + 1..] {
-                for pa in &a.indices {
-                    for pb in &b.indices {
-                        let (x, y) = (pa.get_ref(), pb.get_ref());
-                        if x == y || glob_covers(x, y) || glob_covers(y, x) {
-                            let msg = format!(
-                                "tenants.indices: tenants [{}] and [{}] are both granted [{}]/[{}]",
-                                a.name, b.name, x, y
-                            );
-                            if c.host.on_overlap == OverlapPolicy::Reject {
-                                return Err(self.at(pb, msg));
-                            }
-                            warnings.push(msg);
-                        }
-                    }
-                }
-            }
-        }
-        Ok(warnings)
     }
 }
 
-/// Whether pattern `wide` matches the literal text of `narrow` (a conservative overlap test).
-fn glob_covers(wide: &str, narrow: &str) -> bool {
-    crate::pattern::wildcard_match(wide, narrow)
+/// A key path as text when the file does not have it (only defaults are missing).
+fn show(path: &[Seg<'_>]) -> String {
+    let mut out = String::new();
+    for s in path {
+        match s {
+            Seg::Key(k) if out.is_empty() => out.push_str(k),
+            Seg::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn parse(text: &str) -> Result<Loaded, ConfigError> {

@@ -1,7 +1,12 @@
 //! The TOML configuration of `lifeguard run`: clusters, tenants and their plugins, limits.
 //! Every error names the file, the line and the key (see [`load`]).
 mod load;
+mod locate;
 mod units;
+mod validate;
+
+#[cfg(test)]
+mod fuzz_tests;
 
 use std::path::PathBuf;
 use std::time::Duration;

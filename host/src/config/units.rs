@@ -1,8 +1,15 @@
 //! Duration and size strings in config files.
 use std::time::Duration;
 
-/// "20s", "5m", "1h 30m", "250ms".
+/// "20s", "5m", "1h 30m", "1m30s", "250ms": whole numbers with units, parts summed. The one
+/// duration parser of the config, cluster timeouts included. Fractions (`"1.5s"`) are
+/// refused, as OpenSearch refuses them, so a value means the same here and on the cluster.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    if s.contains('.') {
+        return Err(format!(
+            "bad duration {s:?}: fractions are not allowed; use a smaller unit, e.g. \"1500ms\""
+        ));
+    }
     humantime::parse_duration(s.trim())
         .map_err(|e| format!("bad duration {s:?} ({e}); use e.g. \"20s\", \"5m\", \"1h\""))
 }
@@ -56,5 +63,47 @@ mod tests {
         assert_eq!(parse_duration("20s"), Ok(Duration::from_secs(20)));
         assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
         assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        let e = parse_duration("1.5s").unwrap_err();
+        assert!(e.contains("fractions are not allowed"), "{e}");
+    }
+
+    const SIZE_UNITS: &[(&str, u64)] = &[
+        ("", 1),
+        ("b", 1),
+        ("kb", 1 << 10),
+        ("K", 1 << 10),
+        ("MiB", 1 << 20),
+        ("mb", 1 << 20),
+        ("GB", 1 << 30),
+        ("g", 1 << 30),
+        ("tb", 1 << 40),
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever humantime writes, the parser reads back exactly.
+        #[test]
+        fn duration_format_round_trips(secs in 0u64..(10 * 366 * 86_400), nanos in 0u32..1_000_000_000) {
+            let d = Duration::new(secs, nanos);
+            let text = humantime::format_duration(d).to_string();
+            proptest::prop_assert_eq!(parse_duration(&text), Ok(d), "{}", text);
+        }
+
+        #[test]
+        fn sizes_with_units_are_exact(n in 0u64..(1 << 20), u in 0..SIZE_UNITS.len(), pad in " {0,2}") {
+            let (unit, mult) = SIZE_UNITS[u];
+            proptest::prop_assert_eq!(parse_size(&format!("{pad}{n}{pad}{unit}{pad}")), Ok(n * mult));
+        }
+
+        /// Near-valid text (digits, dots, signs, units, spaces) never panics, and an error
+        /// quotes the input so the user sees what was refused.
+        #[test]
+        fn errors_quote_the_input(s in "[-+0-9. ]{0,6}(ms|s|m|h|d|kb|mb|gb|tb|pb|b|x|µs)?[0-9 ]{0,3}|\\PC{0,16}") {
+            for e in [parse_duration(&s).err(), parse_size(&s).err()].into_iter().flatten() {
+                proptest::prop_assert!(e.contains(&format!("{s:?}")), "{}", e);
+            }
+        }
     }
 }

@@ -331,6 +331,10 @@ pub mod de {
 }
 
 #[cfg(test)]
+#[path = "units_props.rs"]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -74,6 +74,27 @@ mod tests {
         assert_eq!(chunks.join(","), list, "nothing lost or reordered");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any list of any names: nothing lost or reordered, and every chunk fits unless it
+        /// is one oversized name.
+        #[test]
+        fn chunks_cover_the_list_and_fit(names in proptest::collection::vec("[^,]{0,40}", 0..400)) {
+            let list = names.join(",");
+            let chunks = split(&list);
+            let kept: Vec<&str> = names.iter().map(String::as_str).filter(|n| !n.is_empty()).collect();
+            if chunks.len() == 1 && chunks[0] == list {
+                proptest::prop_assert!(seg(&list).len() <= MAX_CHUNK || kept.len() <= 1);
+            } else {
+                proptest::prop_assert_eq!(chunks.join(","), kept.join(","));
+                for c in &chunks {
+                    proptest::prop_assert!(seg(c).len() <= MAX_CHUNK || !c.contains(','), "{}", c.len());
+                }
+            }
+        }
+    }
+
     #[test]
     fn merged_answers_add_up() {
         let fail = |n: &str| FailedIndex {

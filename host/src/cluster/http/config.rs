@@ -29,9 +29,9 @@
 //! follower_cluster_role = "all_access"
 //! ```
 //!
-//! Durations are strings: an integer with a unit, `ms`, `s`, `m` or `h` (`"250ms"`, `"2s"`),
-//! or several such parts summed (`"1m30s"`, `"1h 30m"`), as in the rest of the config. Numbers are rejected so nobody has to guess the
-//! unit.
+//! Durations are strings read by [`crate::config::parse_duration`], as in the rest of the
+//! config: whole numbers with a unit (`"250ms"`, `"2s"`), or several such parts summed
+//! (`"1m30s"`, `"1h 30m"`). Bare numbers are rejected so nobody has to guess the unit.
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
@@ -167,52 +167,27 @@ mod defaults {
 
 fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
-    parse_duration(&text).map_err(serde::de::Error::custom)
-}
-
-/// Parse `"250ms"`, `"2s"`, `"1m30s"`, `"1h"`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || format!("invalid duration {text:?}: use e.g. \"250ms\", \"2s\", \"1m30s\"");
-    let mut rest = text.trim();
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    let mut total = Duration::ZERO;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-        if digits == 0 {
-            return Err(bad());
-        }
-        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c.is_whitespace())
-            .unwrap_or(rest.len());
-        let part = match &rest[..unit_len] {
-            "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
-            "m" => Duration::from_secs(n.saturating_mul(60)),
-            "h" => Duration::from_secs(n.saturating_mul(3600)),
-            _ => return Err(bad()),
-        };
-        total = total.saturating_add(part);
-        rest = rest[unit_len..].trim_start();
-    }
-    Ok(total)
+    crate::config::parse_duration(&text).map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The cluster's durations go through the config's shared parser.
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        let timeout = |t: &str| {
+            toml::from_str::<ClusterConfig>(&format!("name='a'\nurls=[]\nconnect_timeout='{t}'"))
+                .map(|c| c.connect_timeout)
+        };
+        assert_eq!(timeout("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(timeout("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(timeout("1h 30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(timeout("2h").unwrap(), Duration::from_secs(7200));
         for bad in ["", "5", "s", "1x", "1.5s", "-1s", "1s2"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
+            let e = timeout(bad).unwrap_err().to_string();
+            assert!(e.contains("duration"), "{bad}: {e}");
         }
     }
 

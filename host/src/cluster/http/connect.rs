@@ -100,27 +100,43 @@ pub(super) fn auth(cfg: &ClusterConfig, env: &AuthConfig) -> Result<Auth, Config
         v.set_sensitive(true);
         Ok(Auth::Header(v))
     };
+    if let Some(m) = auth_mode_error(env) {
+        return Err(invalid(cfg, format!("auth: {m}")));
+    }
     match (
         &env.username,
         &env.password_env,
         &env.bearer_env,
         &env.api_key_env,
     ) {
-        (None, None, None, None) => Ok(Auth::None),
         (Some(u), Some(p), None, None) => Ok(Auth::Basic {
             username: u.clone(),
             password: secret(cfg, "password_env", p)?,
         }),
         (None, None, Some(b), None) => header("Bearer", "bearer_env", b),
         (None, None, None, Some(k)) => header("ApiKey", "api_key_env", k),
-        (Some(_), None, None, None) | (None, Some(_), None, None) => Err(invalid(
-            cfg,
-            "auth: basic auth needs both username and password_env",
-        )),
-        _ => Err(invalid(
-            cfg,
-            "auth: set one of username+password_env, bearer_env, api_key_env",
-        )),
+        // `auth_mode_error` let only these shapes through.
+        _ => Ok(Auth::None),
+    }
+}
+
+/// Why the credential fields set do not form one mode, if they do not. Needs no environment,
+/// so the config loader checks it too and can point at the line.
+pub(crate) fn auth_mode_error(a: &AuthConfig) -> Option<&'static str> {
+    match (
+        a.username.is_some(),
+        a.password_env.is_some(),
+        a.bearer_env.is_some(),
+        a.api_key_env.is_some(),
+    ) {
+        (false, false, false, false)
+        | (true, true, false, false)
+        | (false, false, true, false)
+        | (false, false, false, true) => None,
+        (true, false, false, false) | (false, true, false, false) => {
+            Some("basic auth needs both username and password_env")
+        }
+        _ => Some("set one of username+password_env, bearer_env, api_key_env"),
     }
 }
 
@@ -140,22 +156,23 @@ pub(super) fn base_urls(cfg: &ClusterConfig) -> Result<Vec<String>, ConfigError>
     cfg.urls
         .iter()
         .map(|u| {
-            let parsed = Url::parse(u).map_err(|e| invalid(cfg, format!("urls: {u:?}: {e}")))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(invalid(
-                    cfg,
-                    format!("urls: {u:?}: scheme must be http or https"),
-                ));
-            }
-            if !parsed.username().is_empty() || parsed.password().is_some() {
-                return Err(invalid(
-                    cfg,
-                    "urls: put credentials in [auth], not in the URL",
-                ));
-            }
+            check_url(u).map_err(|e| invalid(cfg, format!("urls: {u:?}: {e}")))?;
             Ok(u.trim_end_matches('/').to_owned())
         })
         .collect()
+}
+
+/// Why `u` cannot be a cluster's base URL, if it cannot. Shared with the config loader, which
+/// reports it with the line.
+pub(crate) fn check_url(u: &str) -> Result<(), String> {
+    let parsed = Url::parse(u).map_err(|e| e.to_string())?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("scheme must be http or https".into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("put credentials in [auth], not in the URL".into());
+    }
+    Ok(())
 }
 
 pub(super) fn client(cfg: &ClusterConfig) -> Result<Client, ConfigError> {

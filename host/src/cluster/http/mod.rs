@@ -30,6 +30,7 @@ mod tests;
 
 pub use config::{AuthConfig, CcrRoles, ClusterConfig, RetryConfig, TlsConfig};
 pub use connect::ConfigError;
+pub(crate) use connect::{auth_mode_error, check_url};
 pub use stats::HttpStats;
 
 use transport::{Transport, TransportParts};

@@ -15,6 +15,8 @@ mod nodes;
 
 #[cfg(test)]
 mod fuzz_tests;
+#[cfg(test)]
+mod shape_tests;
 
 pub use cat::{cat_aliases, cat_allocation, cat_indices, AllocationRow};
 pub use ccr::replication_status;

@@ -14,6 +14,7 @@ use super::config::{ClusterConfig, RetryConfig, TlsConfig};
 use super::HttpCluster;
 
 mod calls;
+mod props;
 mod retry;
 
 /// One request as the stub saw it.
