@@ -17,6 +17,7 @@
 //! | [`telemetry`]  | Prometheus metrics, `/healthz`, `/readyz`, status page |
 //! | [`config`]     | the TOML configuration and its validation |
 //! | [`check`]      | `lifeguard check`: validate a component before it is ever scheduled |
+//! | [`plan`]       | `lifeguard plan`: every plugin in dry-run, the would-be mutations by tenant |
 //! | [`sim`]        | the simulated OpenSearch cluster (`lifeguard sim`) |
 //! | [`cli`]        | one file per subcommand; `main.rs` only dispatches |
 pub mod bindings;
@@ -28,6 +29,7 @@ pub mod config;
 pub mod daemon;
 pub mod demo;
 pub mod guard;
+pub mod plan;
 pub mod reconcile;
 pub mod registry;
 pub mod runtime;

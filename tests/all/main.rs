@@ -6,6 +6,7 @@ mod check;
 mod daemon;
 mod examples;
 mod guard_wire;
+mod plan;
 mod plugins;
 mod sandbox;
 mod scaffold;
