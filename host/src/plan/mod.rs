@@ -27,7 +27,8 @@ use std::time::Duration;
 
 use crate::config::{load_file, ConfigError, Loaded};
 use crate::daemon::{once, HostOptions, StartError};
-use crate::guard::{read_audit, AuditError};
+use crate::guard::audit::AuditError;
+use crate::guard::read_audit;
 use crate::runtime::{Clock, Outcome, SystemClock};
 use crate::sim::SimHandle;
 
