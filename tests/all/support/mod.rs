@@ -14,6 +14,11 @@ pub fn guest_path(name: &str) -> PathBuf {
     PathBuf::from(env!("GUESTS_DIR")).join(format!("{name}.wasm"))
 }
 
+/// Path of a real plugin built by `tests/build.rs` (crate names use `_`).
+pub fn plugin_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("PLUGINS_DIR")).join(format!("{}.wasm", name.replace('-', "_")))
+}
+
 pub fn engine() -> Engine {
     Engine::new(&EngineConfig::default()).unwrap()
 }
