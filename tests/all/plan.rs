@@ -92,8 +92,6 @@ fn section<'a>(out: &'a str, tenant: &str) -> &'a str {
 }
 
 const PUT_REASON: &str = "ism-doctor: policy ops-retention as declared in the tenant's config";
-const ADD_REASON: &str =
-    "ism-doctor: attach unmanaged in-scope indices to default policy ops-retention";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_prints_mutations_by_tenant_and_sends_none() {
@@ -118,13 +116,11 @@ async fn plan_prints_mutations_by_tenant_and_sends_none() {
         )),
         "{out}"
     );
-    let add = ops_text
-        .find("+ ism_add ops-audit-")
-        .unwrap_or_else(|| panic!("{out}"));
+    // The attach needs the policy to exist; a dry run cannot create it, so ism-doctor stops
+    // there with a transient error, listed, which does not fail the plan.
+    assert!(!ops_text.contains("ism_add"), "{out}");
     assert!(
-        ops_text[add..].contains(&format!(
-            "(ism-doctor @ shared)\n      reason: {ADD_REASON}\n"
-        )),
+        out.contains("tick 1 ops/ism-doctor: transient: ") && out.contains("Policy not found"),
         "{out}"
     );
     // Other tenants' sections hold none of ops' mutations.
@@ -136,10 +132,7 @@ async fn plan_prints_mutations_by_tenant_and_sends_none() {
         .lines()
         .find(|l| l.trim_start().starts_with("total "))
         .unwrap();
-    assert!(
-        total_row.contains("ism_add ") && total_row.contains("put_policy "),
-        "{out}"
-    );
+    assert!(total_row.contains("put_policy "), "{out}");
     assert!(out.contains("Nothing was sent."), "{out}");
 
     // Without --detailed-exitcode the same plan exits 0.
@@ -165,22 +158,20 @@ async fn plan_prints_mutations_by_tenant_and_sends_none() {
     assert_eq!(put["cluster"], "shared");
     assert_eq!(put["outcome"], "dry_run");
     assert_eq!(put["tick"], 1);
-    let added = ops_m.iter().find(|m| m["verb"] == "ism_add").unwrap();
-    assert_eq!(added["reason"], ADD_REASON);
-    // All four unmanaged ops-audit indices are in the one attach.
-    assert_eq!(
-        added["target"].as_str().unwrap().split(',').count(),
-        4,
-        "{added}"
-    );
-    assert_eq!(v["tenants"]["ops"]["summary"]["by_verb"]["ism_add"], 1);
+    assert_eq!(v["tenants"]["ops"]["summary"]["by_verb"]["put_policy"], 1);
     let sum: u64 = tenants
         .values()
         .map(|t| t["summary"]["total"].as_u64().unwrap())
         .sum();
     assert_eq!(v["summary"]["total"].as_u64().unwrap(), sum);
-    assert!(sum >= 2);
-    assert!(v["failed_runs"].as_array().unwrap().is_empty());
+    assert!(sum >= 1);
+    let failed = v["failed_runs"].as_array().unwrap();
+    assert!(
+        failed
+            .iter()
+            .all(|f| f["outcome"] == "transient" && f["tenant"] == "ops"),
+        "{v}"
+    );
 
     // The request log: the plugins read the cluster, and wrote nothing.
     let log = sim.requests();

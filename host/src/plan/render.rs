@@ -103,7 +103,11 @@ pub fn text(plan: &Plan) -> String {
     summary_row(&mut o, "total", &plan.summary, width);
 
     if !plan.failed_runs.is_empty() {
-        let _ = writeln!(o, "\nFailed runs (their part of the plan may be missing):");
+        let _ = writeln!(
+            o,
+            "\nRuns that did not finish (their part of the plan may be missing; a transient \
+             error is often a step that needs a planned change applied first):"
+        );
         for f in &plan.failed_runs {
             let _ = writeln!(
                 o,

@@ -90,6 +90,15 @@ pub struct FailedRun {
     pub message: String,
 }
 
+impl FailedRun {
+    /// Terminal errors and traps make the plan fail. A transient error does not: in a dry
+    /// run it is often a step that needs an earlier planned change applied first (a policy
+    /// the plugin just "created" is still missing), which only the real run can do.
+    pub fn is_error(&self) -> bool {
+        self.outcome != "transient"
+    }
+}
+
 /// Requests the simulator received during a `--sim` plan.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SimRequests {
