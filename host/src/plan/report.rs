@@ -332,6 +332,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn only_terminal_errors_and_traps_fail_the_plan() {
+        let f = |outcome: &str| FailedRun {
+            tick: 1,
+            tenant: "t".into(),
+            plugin: "p".into(),
+            outcome: outcome.into(),
+            message: String::new(),
+        };
+        assert!(!f("transient").is_error());
+        assert!(f("terminal").is_error());
+        assert!(f("trap (fuel)").is_error());
+    }
+
+    #[test]
     fn json_shape() {
         let v = sample().to_json();
         assert_eq!(v["ticks"], 2);
