@@ -19,6 +19,7 @@
 //! | [`telemetry`]  | Prometheus metrics, `/healthz`, `/readyz`, status page |
 //! | [`config`]     | the TOML configuration and its validation |
 //! | [`check`]      | `lifeguard check`: validate a component before it is ever scheduled |
+//! | [`plan`]       | `lifeguard plan`: every plugin in dry-run, the would-be mutations by tenant |
 //! | [`sim`]        | the simulated OpenSearch cluster (`lifeguard sim`) |
 //! | [`demo`]       | `lifeguard demo`: three tenants over two simulated days |
 //! | [`scaffold`]   | `lifeguard new`: plugin project templates per language |
@@ -33,6 +34,7 @@ pub mod daemon;
 pub mod demo;
 pub mod guard;
 pub mod pattern;
+pub mod plan;
 pub mod reconcile;
 pub mod registry;
 pub mod runtime;

@@ -28,6 +28,8 @@ enum Command {
     New(cli::new::NewArgs),
     /// Two simulated days of three tenants on an embedded leader/follower pair.
     Demo(cli::demo::DemoArgs),
+    /// Print the mutations every plugin would make (dry-run), by tenant; nothing is sent.
+    Plan(cli::plan::PlanArgs),
 }
 
 fn init_logs(format: &str) {
@@ -53,6 +55,11 @@ async fn main() -> std::process::ExitCode {
         Command::Sim(a) => cli::sim::run(a).await,
         Command::New(a) => cli::new::run(a),
         Command::Demo(a) => cli::demo::run(a).await,
+        // Its own exit codes: 2 means "changes planned" under --detailed-exitcode.
+        Command::Plan(a) => {
+            let code = cli::plan::exit_code(a, &mut std::io::stdout()).await;
+            return std::process::ExitCode::from(code);
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

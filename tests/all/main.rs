@@ -10,6 +10,7 @@ mod examples;
 mod faults;
 mod guard_wire;
 mod hostile;
+mod plan;
 mod plugins;
 mod sandbox;
 mod scaffold;

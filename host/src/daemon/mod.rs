@@ -8,8 +8,10 @@
 //! | `jobs`    | keep scheduler jobs in step with the registry (new, changed, removed files) |
 //! | `ticker`  | per-tick housekeeping: budgets, retry budgets, breaker inputs, ISM pause |
 //! | `status`  | the status page's snapshot |
+//! | `once`    | the host driven tick by tick, without a scheduler (`lifeguard plan`) |
 mod build;
 mod jobs;
+pub mod once;
 mod runner;
 mod status;
 mod ticker;
