@@ -32,9 +32,11 @@ enum Command {
     Plan(cli::plan::PlanArgs),
 }
 
-fn init_logs(format: &str) {
+/// `RUST_LOG` wins; otherwise `default` (the demo and plan print their own report, which
+/// routine info lines such as retries would bury).
+fn init_logs(format: &str, default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -48,7 +50,12 @@ fn init_logs(format: &str) {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Cli::parse();
-    init_logs(&args.log_format);
+    let default_level = match args.command {
+        Command::Demo(_) => "error",
+        Command::Plan(_) => "warn",
+        _ => "info",
+    };
+    init_logs(&args.log_format, default_level);
     let result = match args.command {
         Command::Check(a) => cli::check::run(a).await,
         Command::Run(a) => cli::run::run(a).await,
