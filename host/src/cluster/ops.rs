@@ -122,25 +122,10 @@ mod tests {
     use super::*;
 
     fn entry(enabled: Option<bool>, completed: bool) -> ExplainEntry {
-        ExplainEntry {
-            index: "logs-000001".into(),
-            index_uuid: None,
-            policy_id: Some("logs".into()),
-            policy_seq_no: Some(1),
-            policy_primary_term: Some(1),
-            enabled,
-            index_creation_date_ms: None,
-            rolled_over: Some(true),
-            rolled_over_index_name: None,
-            policy_completed: completed,
-            transition_to: None,
-            state: None,
-            action: None,
-            step: None,
-            retry_info: None,
-            info_message: None,
-            info_cause: None,
-        }
+        let mut e = crate::guard::testing::explain("logs-000001", Some(("logs".into(), 1)));
+        e.enabled = enabled;
+        e.policy_completed = completed;
+        e
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub mod time;
 pub mod window;
 
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 

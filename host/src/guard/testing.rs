@@ -190,7 +190,7 @@ fn row(name: &str) -> IndexRow {
     }
 }
 
-fn explain(index: &str, policy: Option<(String, i64)>) -> ExplainEntry {
+pub(crate) fn explain(index: &str, policy: Option<(String, i64)>) -> ExplainEntry {
     ExplainEntry {
         index: index.into(),
         index_uuid: None,
