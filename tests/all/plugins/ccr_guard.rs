@@ -49,14 +49,39 @@ fn status(lab: &Lab) -> Value {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn resumes_an_auto_paused_follower_and_raises_the_transition_gate() {
+/// A follower replicating `events-000001`, the Rust ccr-guard, and its tenant and config.
+struct Setup {
+    lab: Lab,
+    engine: &'static lifeguard::runtime::Engine,
+    plugin: &'static lifeguard::runtime::LoadedPlugin,
+    tenant: Tenant,
+    state: std::sync::Arc<dyn lifeguard::runtime::StateStore>,
+    cfg: Value,
+}
+
+async fn setup() -> Setup {
     let lab = Lab::start(SCENARIO).await;
     follow(&lab, &["events-000001"]);
-    let engine = cached_engine();
-    let plugin = rust_plugin("ccr-guard").await;
-    let tenant = Tenant::granted("events", &["events*"], &["events"]);
-    let (state, cfg) = (memory_state(), config());
+    Setup {
+        lab,
+        engine: cached_engine(),
+        plugin: rust_plugin("ccr-guard").await,
+        tenant: Tenant::granted("events", &["events*"], &["events"]),
+        state: memory_state(),
+        cfg: config(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resumes_an_auto_paused_follower_and_raises_the_transition_gate() {
+    let Setup {
+        lab,
+        engine,
+        plugin,
+        tenant,
+        state,
+        cfg,
+    } = setup().await;
 
     // Healthy pair: the only decision is the gate, 1m < lag + 5m job interval.
     ok(&lab.run(engine, plugin, &tenant, &state, &cfg, 1).await);
@@ -115,12 +140,14 @@ async fn resumes_an_auto_paused_follower_and_raises_the_transition_gate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn holds_resumes_while_the_leader_is_still_down() {
-    let lab = Lab::start(SCENARIO).await;
-    follow(&lab, &["events-000001"]);
-    let engine = cached_engine();
-    let plugin = rust_plugin("ccr-guard").await;
-    let tenant = Tenant::granted("events", &["events*"], &["events"]);
-    let (state, cfg) = (memory_state(), config());
+    let Setup {
+        lab,
+        engine,
+        plugin,
+        tenant,
+        state,
+        cfg,
+    } = setup().await;
     ok(&lab.run(engine, plugin, &tenant, &state, &cfg, 1).await);
 
     lab.inject(json!({"type": "leader_outage", "mode": "refuse"}));
