@@ -16,23 +16,7 @@ const PER_TENANT: usize = 100;
 
 /// 100 tenants × 100 indices = 10k managed indices, each tenant owning `tNNN-*`.
 fn big_scenario() -> String {
-    let mut s = String::from(
-        r#"
-[leader]
-[[leader.nodes]]
-name = "n1"
-disk_total = "10tb"
-[[leader.nodes]]
-name = "n2"
-disk_total = "10tb"
-[[leader.nodes]]
-name = "n3"
-disk_total = "10tb"
-[leader.policies.p]
-default_state = "hot"
-states = [{ name = "hot", actions = [{ rollover = { min_doc_count = 1000000000 } }], transitions = [] }]
-"#,
-    );
+    let mut s = String::from(lifeguard::sim::scenario::LARGE_LEADER);
     for t in 0..TENANTS {
         let _ = write!(
             s,

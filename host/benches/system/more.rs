@@ -218,31 +218,9 @@ pub fn parse() -> anyhow::Result<Vec<Row>> {
 
 /// 7. Three nodes, 10k managed indices, 3600×: CPU over 10 s, explain over all 10k.
 pub async fn sim_cost() -> anyhow::Result<Vec<Row>> {
-    let scenario = r#"
-speed = 3600.0
-[leader]
-[[leader.nodes]]
-name = "n1"
-disk_total = "10tb"
-[[leader.nodes]]
-name = "n2"
-disk_total = "10tb"
-[[leader.nodes]]
-name = "n3"
-disk_total = "10tb"
-[leader.policies.p]
-default_state = "hot"
-states = [{ name = "hot", actions = [{ rollover = { min_doc_count = 1000000000 } }], transitions = [] }]
-[[leader.indices]]
-name = "idx"
-count = 10000
-replicas = 1
-docs = 1000
-policy_id = "p"
-settings = { "plugins.index_state_management.rollover_alias" = "never" }
-"#;
+    let scenario = lifeguard::sim::scenario::ten_thousand_managed_indices();
     let t = Instant::now();
-    let sim = start_sim(scenario, 3600.0).await?;
+    let sim = start_sim(&scenario, 3600.0).await?;
     let setup = t.elapsed();
     let (c0, w0, s0) = (cpu_seconds(), Instant::now(), sim.now_ms());
     tokio::time::sleep(Duration::from_secs(10)).await;

@@ -13,6 +13,40 @@ use super::ops;
 use super::util::{make_uuid, parse_bytes, parse_time_ms};
 use super::world::World;
 
+/// A leader of three 10 TB nodes and policy `p`, whose rollover never fires: the base of the
+/// large-cluster benchmarks and load tests, which append their own `[[leader.indices]]`.
+pub const LARGE_LEADER: &str = r#"
+[leader]
+[[leader.nodes]]
+name = "n1"
+disk_total = "10tb"
+[[leader.nodes]]
+name = "n2"
+disk_total = "10tb"
+[[leader.nodes]]
+name = "n3"
+disk_total = "10tb"
+[leader.policies.p]
+default_state = "hot"
+states = [{ name = "hot", actions = [{ rollover = { min_doc_count = 1000000000 } }], transitions = [] }]
+"#;
+
+/// [`LARGE_LEADER`] with 10k indices managed by `p` (one replica, 1,000 docs each), at 3600×.
+pub fn ten_thousand_managed_indices() -> String {
+    format!(
+        r#"speed = 3600.0
+{LARGE_LEADER}
+[[leader.indices]]
+name = "idx"
+count = 10000
+replicas = 1
+docs = 1000
+policy_id = "p"
+settings = {{ "plugins.index_state_management.rollover_alias" = "never" }}
+"#
+    )
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -294,4 +328,19 @@ pub fn apply(world: &mut World, s: &Scenario) -> Result<(), SimError> {
         super::faults::schedule_at(world, start + at, t.event.clone());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_large_cluster_scenarios_parse() {
+        let base = Scenario::parse(LARGE_LEADER).unwrap();
+        assert!(base.leader.indices.is_empty());
+        let big = Scenario::parse(&ten_thousand_managed_indices()).unwrap();
+        assert_eq!(big.speed, Some(3600.0));
+        assert_eq!(big.leader.indices.len(), 1);
+        assert_eq!(big.leader.indices[0].count, Some(10_000));
+    }
 }

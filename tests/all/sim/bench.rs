@@ -29,29 +29,8 @@ fn cpu_seconds() -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore]
 async fn ten_thousand_indices_at_3600x() {
-    let scenario = Scenario::parse(r#"
-        speed = 3600.0
-        [leader]
-        [[leader.nodes]]
-        name = "n1"
-        disk_total = "10tb"
-        [[leader.nodes]]
-        name = "n2"
-        disk_total = "10tb"
-        [[leader.nodes]]
-        name = "n3"
-        disk_total = "10tb"
-        [leader.policies.p]
-        default_state = "hot"
-        states = [{ name = "hot", actions = [{ rollover = { min_doc_count = 1000000000 } }], transitions = [] }]
-        [[leader.indices]]
-        name = "idx"
-        count = 10000
-        replicas = 1
-        docs = 1000
-        policy_id = "p"
-        settings = { "plugins.index_state_management.rollover_alias" = "never" }
-    "#).unwrap();
+    let scenario =
+        Scenario::parse(&lifeguard::sim::scenario::ten_thousand_managed_indices()).unwrap();
     let t = Instant::now();
     let env = Env::sim(SimOptions {
         scenario: Some(scenario),
