@@ -251,7 +251,8 @@ impl ClusterApi for Snapshot {
         body: Option<&str>,
     ) -> Result<RawResponse, ApiError> {
         let r = self.inner.raw(method, path, body).await;
-        if !matches!(method, "GET" | "HEAD") {
+        let (p, q) = path.split_once('?').unwrap_or((path, ""));
+        if !crate::guard::raw::is_read_request(method, p, q) {
             self.invalidate_all().await;
         }
         r

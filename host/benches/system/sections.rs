@@ -108,7 +108,6 @@ pub fn env_with(cluster: Option<DynCluster>) -> RunEnv {
         state: Arc::new(MemoryState::default()),
         clock: Arc::new(SystemClock),
         reason: ReasonCell::default(),
-        raw_write: false,
     }
 }
 

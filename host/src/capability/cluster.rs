@@ -7,13 +7,9 @@ use crate::bindings::cluster::{
     RawResponse, RolloverResult, ThreadPool,
 };
 use crate::bindings::types::Error;
-use crate::cluster::ApiError;
 use crate::runtime::HostState;
 
 type R<T> = wasmtime::Result<Result<T, Error>>;
-
-/// Methods a raw request may use without the `raw_write` grant.
-const READ_METHODS: &[&str] = &["GET", "HEAD"];
 
 impl Host for HostState {
     async fn health(&mut self, cluster: String) -> R<ClusterHealth> {
@@ -138,14 +134,8 @@ impl Host for HostState {
         body: Option<String>,
     ) -> R<RawResponse> {
         let api = api!(self, cluster, &method, &path, body.as_deref().unwrap_or(""));
+        // Scope, `raw_write` and the allowlist are the guard's to decide (and audit).
         let method = method.to_ascii_uppercase();
-        if !self.env.raw_write && !READ_METHODS.contains(&method.as_str()) {
-            return Ok(Err(ApiError::Denied(format!(
-                "raw {method} requests need the raw_write grant; tenant [{}] has read-only raw access",
-                self.env.tenant
-            ))
-            .into()));
-        }
         let span = self.call_span("request", &cluster);
         let r = api
             .raw(&method, &path, body.as_deref())

@@ -149,6 +149,7 @@ pub(super) fn host(
             policies: t.policies.clone(),
             clusters: t.clusters.iter().map(|s| s.get_ref().clone()).collect(),
             autofollow_rules: t.autofollow_rules.clone(),
+            raw_write: t.raw_write,
         })
         .map_err(|e| StartError::Build(format!("tenant [{}]: {e}", t.name)))?;
         let windows = MaintenanceWindows::new(&c.guard.maintenance, &t.guard.maintenance)

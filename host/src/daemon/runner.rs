@@ -89,7 +89,6 @@ pub(crate) async fn run(host: &Arc<Host>, ticket: &JobTicket) -> RunReport {
         state,
         clock: host.options.clock.clone(),
         reason,
-        raw_write: tenant.config.raw_write,
     };
     let config = serde_json::to_string(&entry.config).unwrap_or_else(|_| "{}".into());
     let ctx = Context {

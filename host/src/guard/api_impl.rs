@@ -3,10 +3,11 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::audit::{summarize_json, summarize_text};
+use super::audit::summarize_json;
 use super::dry_run;
 use super::guarded::{Guarded, Mutation};
 use super::raw;
+use super::raw_call::outcome_of;
 use crate::cluster::model::*;
 use crate::cluster::{ApiError, ClusterApi};
 
@@ -127,6 +128,7 @@ impl ClusterApi for Guarded {
 
     async fn get_settings(&self, index: &str) -> Result<Value, ApiError> {
         self.read_scope(self.index_scope(index))?;
+        self.alias_guard(&[index]).await?;
         self.inner.get_settings(index).await
     }
 
@@ -155,7 +157,11 @@ impl ClusterApi for Guarded {
     async fn put_settings(&self, index: &str, settings: &Value) -> Result<(), ApiError> {
         let m = Mutation::new("put_settings", index)
             .scope(self.index_scope(index))
+            .scope(raw::check_settings(&self.ctx.grant, settings))
             .request(summarize_json(settings));
+        if let Err(e) = self.alias_guard_for(&m, &[index]).await {
+            return self.refuse(&m, outcome_of(&e), e).await;
+        }
         self.mutate(m, async {}, self.inner.put_settings(index, settings))
             .await
     }
@@ -169,11 +175,15 @@ impl ClusterApi for Guarded {
         if dry_run {
             // OpenSearch's own dry run changes nothing: a read.
             self.read_scope(self.index_scope(alias))?;
+            self.alias_guard(&[alias]).await?;
             return self.inner.rollover(alias, conditions, true).await;
         }
         let m = Mutation::new("rollover", alias)
             .scope(self.index_scope(alias))
             .request(conditions.map(summarize_json).unwrap_or_default());
+        if let Err(e) = self.alias_guard_for(&m, &[alias]).await {
+            return self.refuse(&m, outcome_of(&e), e).await;
+        }
         let dry = dry_run::rollover(self.inner.as_ref(), alias, conditions);
         self.mutate(m, dry, self.inner.rollover(alias, conditions, false))
             .await
@@ -208,35 +218,7 @@ impl ClusterApi for Guarded {
         path: &str,
         body: Option<&str>,
     ) -> Result<RawResponse, ApiError> {
-        let method = method.to_ascii_uppercase();
-        let planned = raw::plan(&self.ctx.grant, &method, path, body);
-        if raw::is_read(&method) {
-            let p = planned.map_err(|s| self.denied(&s))?;
-            self.read_scope(Ok(()))?;
-            return self.inner.raw(&method, &p, body).await;
-        }
-        let send_path = planned.clone().unwrap_or_default();
-        let mut m = Mutation::new("raw", format!("{method} {path}"))
-            .scope(planned.map(|_| ()))
-            .request(body.map(summarize_text).unwrap_or_default());
-        if method == "DELETE" {
-            m = m.delete();
-        }
-        if let Some(id) = send_path
-            .split('?')
-            .next()
-            .and_then(|p| p.strip_prefix("/_plugins/_ism/policies/"))
-        {
-            if matches!(method.as_str(), "PUT" | "DELETE") {
-                m = m.backup(id);
-            }
-        }
-        self.mutate(
-            m,
-            async { dry_run::raw() },
-            self.inner.raw(&method, &send_path, body),
-        )
-        .await
+        self.raw_request(method, path, body).await
     }
 
     async fn ism_add(&self, pattern: &str, policy_id: &str) -> Result<StatusResponse, ApiError> {

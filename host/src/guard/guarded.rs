@@ -214,7 +214,12 @@ impl Guarded {
         r
     }
 
-    async fn refuse<T>(&self, m: &Mutation, outcome: Outcome, e: ApiError) -> Result<T, ApiError> {
+    pub(super) async fn refuse<T>(
+        &self,
+        m: &Mutation,
+        outcome: Outcome,
+        e: ApiError,
+    ) -> Result<T, ApiError> {
         self.audit(m, outcome, Some(&e), None).await;
         Err(e)
     }

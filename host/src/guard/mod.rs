@@ -55,6 +55,7 @@ mod dry_run;
 mod guarded;
 pub mod ism_pause;
 pub mod raw;
+mod raw_call;
 pub mod scope;
 pub mod time;
 pub mod window;

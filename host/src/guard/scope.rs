@@ -34,6 +34,10 @@ pub struct GrantConfig {
     /// name says nothing about whose rule it is, so it needs its own grant.
     #[serde(default)]
     pub autofollow_rules: Vec<String>,
+    /// Mutating raw requests allowed (`cluster.request` with a method that writes). Default:
+    /// no, so raw access is read-only.
+    #[serde(default)]
+    pub raw_write: bool,
 }
 
 /// A grant glob that can't be used.
@@ -135,7 +139,14 @@ pub struct Grant {
     policies: Globs,
     clusters: Globs,
     autofollow: Globs,
+    raw_write: bool,
+    /// Whether any index glob is itself `.`-prefixed; if none is, hidden and system names
+    /// (`.opendistro-*`, `.plugins-*`, `.kibana`) are never inside the grant.
+    dot_globs: bool,
 }
+
+/// OpenSearch refuses index names longer than this many bytes.
+const MAX_NAME_BYTES: usize = 255;
 
 impl Grant {
     /// Compile a grant, refusing globs the containment check can't reason about.
@@ -145,6 +156,8 @@ impl Grant {
             policies: Globs::build("policies", &cfg.policies)?,
             clusters: Globs::build("clusters", &cfg.clusters)?,
             autofollow: Globs::build("autofollow_rules", &cfg.autofollow_rules)?,
+            raw_write: cfg.raw_write,
+            dot_globs: cfg.indices.iter().any(|g| g.starts_with('.')),
         })
     }
 
@@ -155,7 +168,15 @@ impl Grant {
 
     /// Whether a concrete index or alias name is in the grant.
     pub fn allows_name(&self, name: &str) -> bool {
-        valid_element(name) && self.indices.matches(name)
+        valid_element(name)
+            && name.len() <= MAX_NAME_BYTES
+            && (self.dot_globs || !name.starts_with('.'))
+            && self.indices.matches(name)
+    }
+
+    /// Whether mutating raw requests are allowed.
+    pub fn allows_raw_write(&self) -> bool {
+        self.raw_write
     }
 
     pub fn allows_policy(&self, id: &str) -> bool {
@@ -322,6 +343,7 @@ mod tests {
             policies: vec!["app1-*".into()],
             clusters: vec!["prod".into()],
             autofollow_rules: vec![],
+            raw_write: false,
         })
         .unwrap()
     }

@@ -82,26 +82,10 @@ pub fn point_at(loaded: &mut Loaded, sim: &SimHandle, follower_name: Option<&str
     }
 }
 
-/// Whether a request could change the cluster. Reads are GET/HEAD, plus the POSTs that only
-/// read: searches, counts, allocation explain and `_rollover?dry_run=true`.
+/// Whether a request could change the cluster: the guard's one definition of a read
+/// ([`crate::guard::raw::is_read_request`]), so `plan` counts what the guard lets through.
 pub fn is_mutating(method: &str, path: &str, query: &str) -> bool {
-    match method {
-        "GET" | "HEAD" | "OPTIONS" => false,
-        "POST" => !read_only_post(path, query),
-        _ => true,
-    }
-}
-
-fn read_only_post(path: &str, query: &str) -> bool {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let last = segments.last().copied().unwrap_or("");
-    if matches!(last, "_search" | "_count" | "_msearch" | "_validate") {
-        return true;
-    }
-    if segments.ends_with(&["_cluster", "allocation", "explain"]) {
-        return true;
-    }
-    segments.contains(&"_rollover") && query.split('&').any(|kv| kv == "dry_run=true")
+    !crate::guard::raw::is_read_request(method, path, query)
 }
 
 /// (reads, writes) in `log`.

@@ -95,8 +95,6 @@ pub struct RunEnv {
     pub state: Arc<dyn StateStore>,
     pub clock: Arc<dyn Clock>,
     pub reason: ReasonCell,
-    /// Whether the tenant may send mutating raw requests.
-    pub raw_write: bool,
 }
 
 impl RunEnv {
@@ -112,7 +110,6 @@ impl RunEnv {
             state: Arc::new(crate::runtime::env::MemoryState::default()),
             clock: Arc::new(SystemClock),
             reason: ReasonCell::default(),
-            raw_write: false,
         }
     }
 }

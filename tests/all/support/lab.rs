@@ -68,6 +68,7 @@ impl Tenant {
                     .map(String::from)
                     .to_vec(),
                 autofollow_rules: Vec::new(),
+                raw_write: false,
             },
         )
     }
@@ -212,7 +213,6 @@ impl Lab {
             state,
             clock: self.clock.clone(),
             reason,
-            raw_write: false,
         }
     }
 

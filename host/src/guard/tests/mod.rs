@@ -45,6 +45,7 @@ pub(super) fn rig() -> Rig {
         policies: vec!["app1-*".into()],
         clusters: vec!["prod".into(), "leader".into()],
         autofollow_rules: vec!["app1-*".into()],
+        raw_write: true,
     })
     .unwrap();
     let reason = ReasonCell::default();
