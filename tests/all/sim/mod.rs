@@ -4,6 +4,7 @@ mod acceptance;
 mod bench;
 mod ccr;
 mod common;
+mod docs;
 mod exceptions;
 mod faults;
 mod pyclient;

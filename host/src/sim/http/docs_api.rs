@@ -1,9 +1,10 @@
 //! Document endpoints: `_bulk`, `/<index>/_doc`, `_create`, `_count`, a minimal `_search`.
 use serde_json::{json, Map, Value};
 
+use super::query::Query;
 use super::types::{parse_json, HResult, Req, Resp};
 use crate::sim::error::OsError;
-use crate::sim::model::DocMeta;
+use crate::sim::model::{Cluster, DocMeta};
 use crate::sim::ops;
 use crate::sim::world::World;
 
@@ -430,34 +431,60 @@ pub fn count(w: &mut World, r: &Req, idx: Option<&str>) -> HResult {
 }
 
 pub fn search(w: &mut World, r: &Req, idx: Option<&str>) -> HResult {
-    let now = w.now;
-    let cl = &w.clusters[r.cluster];
+    let body = r.json()?;
+    let size = r.q("size").and_then(|s| s.parse().ok());
+    search_names(&w.clusters[r.cluster], w.now, idx, &body, size).map(Resp::ok)
+}
+
+/// One search over `idx` (every index when `None`): hits that match the body's query, from
+/// `from`, at most `size` (the body's, else `size_param`, else 10).
+pub fn search_names(
+    cl: &Cluster,
+    now: i64,
+    idx: Option<&str>,
+    body: &Value,
+    size_param: Option<usize>,
+) -> Result<Value, OsError> {
     let names = match idx {
         Some(i) => cl.resolve_strict(i)?,
         None => cl.indices.keys().cloned().collect(),
     };
-    let body = r.json()?;
+    let query = Query::of_body(cl, body)?;
     let size = body
         .get("size")
         .and_then(Value::as_u64)
-        .or_else(|| r.q("size").and_then(|s| s.parse().ok()))
-        .unwrap_or(10) as usize;
-    let total: u64 = names.iter().map(|x| cl.indices[x].docs.count(now)).sum();
-    let mut hits = Vec::new();
-    for n in &names {
-        for (id, d) in &cl.indices[n].stored {
-            if hits.len() >= size {
-                break;
-            }
-            hits.push(json!({"_index": n, "_id": id, "_score": 1.0, "_source": d.source}));
-        }
-    }
+        .map(|s| s as usize)
+        .or(size_param)
+        .unwrap_or(10);
+    let from = body.get("from").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let stored: Vec<(&String, &String, &Value)> = names
+        .iter()
+        .flat_map(|n| {
+            cl.indices[n]
+                .stored
+                .iter()
+                .map(move |(id, d)| (n, id, &d.source))
+        })
+        .filter(|(_, id, src)| query.matches(id, src))
+        .collect();
+    // Documents counted but not stored (simulated ingest) match only `match_all`.
+    let total: u64 = if matches!(query, Query::All) {
+        names.iter().map(|x| cl.indices[x].docs.count(now)).sum()
+    } else {
+        stored.len() as u64
+    };
+    let hits: Vec<Value> = stored
+        .iter()
+        .skip(from)
+        .take(size)
+        .map(|(n, id, src)| json!({"_index": n, "_id": id, "_score": 1.0, "_source": src}))
+        .collect();
     let shards: usize = names
         .iter()
         .map(|x| cl.indices[x].num_shards() as usize)
         .sum();
-    Ok(Resp::ok(
+    Ok(
         json!({"took": 1, "timed_out": false, "_shards": {"total": shards, "successful": shards, "skipped": 0, "failed": 0},
         "hits": {"total": {"value": total, "relation": "eq"}, "max_score": if hits.is_empty() { Value::Null } else { json!(1.0) }, "hits": hits}}),
-    ))
+    )
 }

@@ -6,6 +6,8 @@ pub mod cluster_api;
 pub mod control;
 pub mod docs_api;
 pub mod indices_api;
+pub mod multi_api;
+pub mod query;
 pub mod router;
 pub mod stats_api;
 pub mod types;

@@ -1,7 +1,7 @@
 //! The route table: path shape → handler, with OpenSearch's 400 for unknown routes and 405
 //! for known routes with the wrong method.
 use super::types::{HResult, Req, Resp};
-use super::{cat, cluster_api, docs_api, indices_api, stats_api};
+use super::{cat, cluster_api, docs_api, indices_api, multi_api, stats_api};
 use crate::sim::ccr::api as ccr;
 use crate::sim::ism::api as ism;
 use crate::sim::world::World;
@@ -124,6 +124,22 @@ fn route<'a>(segs: &'a [String]) -> Routed<'a> {
             Box::new(move |w, r| docs_api::count(w, r, Some(idx))),
         ),
         ["_search"] => (GET_POST, Box::new(|w, r| docs_api::search(w, r, None))),
+        ["_mget"] => (
+            GET_POST,
+            Box::new(|w, r| multi_api::mget(&w.clusters[r.cluster], r, None)),
+        ),
+        [idx, "_mget"] => (
+            GET_POST,
+            Box::new(move |w, r| multi_api::mget(&w.clusters[r.cluster], r, Some(idx))),
+        ),
+        ["_msearch"] => (
+            GET_POST,
+            Box::new(|w, r| multi_api::msearch(&w.clusters[r.cluster], w.now, r, None)),
+        ),
+        [idx, "_msearch"] => (
+            GET_POST,
+            Box::new(move |w, r| multi_api::msearch(&w.clusters[r.cluster], w.now, r, Some(idx))),
+        ),
         [idx, "_search"] => (
             GET_POST,
             Box::new(move |w, r| docs_api::search(w, r, Some(idx))),
