@@ -14,5 +14,6 @@ mod plan;
 mod plugins;
 mod sandbox;
 mod scaffold;
+mod scope_escape;
 mod sim;
 mod support;

@@ -249,6 +249,9 @@ impl Grant {
             inclusions.push("*");
         }
         for el in inclusions {
+            if el.starts_with('.') && !self.dot_globs {
+                continue;
+            }
             if self.indices.matches(el) {
                 push_unique(&mut out, el);
                 continue;
@@ -330,7 +333,10 @@ fn may_intersect(a: &str, b: &str) -> bool {
 
 /// A single element of an index expression that this module can reason about.
 fn valid_element(el: &str) -> bool {
-    !el.is_empty() && !el.starts_with('-') && !el.chars().any(forbidden_char)
+    !el.is_empty()
+        && el.len() <= MAX_NAME_BYTES
+        && !el.starts_with('-')
+        && !el.chars().any(forbidden_char)
 }
 
 #[cfg(test)]
