@@ -29,6 +29,12 @@ pub enum Outcome {
     DryRun,
     /// Sent (or about to be) and failed: the cluster's error, or a failed policy backup.
     Error,
+    /// Written and fsynced before the request is sent; its outcome line follows with the
+    /// same `id`. An intent with no outcome means the process died in between.
+    Intent,
+    /// The outcome line a restart writes for an intent left without one: the request may or
+    /// may not have reached the cluster.
+    UnknownAfterCrash,
 }
 
 impl Outcome {
@@ -39,6 +45,8 @@ impl Outcome {
             Outcome::Throttled => "throttled",
             Outcome::DryRun => "dry_run",
             Outcome::Error => "error",
+            Outcome::Intent => "intent",
+            Outcome::UnknownAfterCrash => "unknown_after_crash",
         }
     }
 }
@@ -72,6 +80,39 @@ pub struct AuditLine {
     /// Where the previous policy body was saved, for policy writes and deletes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
+    /// Joins a sent mutation's `intent` line to its outcome line. Absent on lines of
+    /// attempts that were never sent (denied, throttled, dry run) and on older logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// A fresh intent id, unique across restarts: process id, start time and a counter.
+pub fn next_intent_id(now_ms: u64) -> String {
+    use std::sync::atomic::AtomicU64;
+    use std::sync::OnceLock;
+    static START: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let start = *START.get_or_init(|| now_ms);
+    format!(
+        "{:x}-{start:x}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Intents in `lines` that no later line with the same id answers, oldest first.
+pub fn dangling_intents(lines: &[AuditLine]) -> Vec<AuditLine> {
+    let answered: std::collections::HashSet<&str> = lines
+        .iter()
+        .filter(|l| l.outcome != Outcome::Intent)
+        .filter_map(|l| l.id.as_deref())
+        .collect();
+    lines
+        .iter()
+        .filter(|l| l.outcome == Outcome::Intent)
+        .filter(|l| l.id.as_deref().is_some_and(|id| !answered.contains(id)))
+        .cloned()
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -205,9 +246,26 @@ impl FileAudit {
         }
         let recent = Ring::new(keep_recent);
         // The status page shows the latest lines from before a restart too.
-        for line in tail_lines(&mut file, len).map_err(io)? {
+        let tail = tail_lines(&mut file, len).map_err(io)?;
+        // A crash between an intent and its outcome leaves the intent alone: answer it now,
+        // before this process sends anything, so every sent mutation ends with an outcome.
+        let dangling = dangling_intents(&tail);
+        for line in tail {
             recent.push(line);
         }
+        for intent in dangling {
+            tracing::warn!(id = ?intent.id, verb = %intent.verb, target = %intent.target, "a mutation's outcome was lost to a crash; recording it as unknown");
+            let line = AuditLine {
+                outcome: Outcome::UnknownAfterCrash,
+                error: Some("the process stopped after the intent was written and before the cluster's answer was recorded; the request may or may not have been applied".into()),
+                ..intent
+            };
+            let mut buf = serde_json::to_vec(&line)?;
+            buf.push(b'\n');
+            file.write_all(&buf).map_err(io)?;
+            recent.push(line);
+        }
+        file.sync_data().map_err(io)?;
         Ok(Self {
             path,
             file: Arc::new(Mutex::new(file)),
@@ -411,6 +469,7 @@ mod tests {
             error: None,
             reason: "because".into(),
             backup: None,
+            id: None,
         }
     }
 

@@ -206,10 +206,26 @@ impl Guarded {
             },
             None => None,
         };
+        // Write-ahead: the intent is durable before the request leaves, so a crash at any
+        // point leaves either no line (never sent) or an intent the next start answers.
+        let id = super::audit::next_intent_id(now);
+        let intent = self.line(&m, Outcome::Intent, None, backup.clone(), Some(id.clone()));
+        if let Err(e) = self.ctx.audit.record(intent).await {
+            tracing::error!(error = %e, "intent line not written; the mutation is not sent");
+            return Err(ApiError::Unavailable(format!(
+                "the audit log is not writable ({e}); the mutation was not sent"
+            )));
+        }
         let r = send.await;
         match &r {
-            Ok(_) => self.audit(&m, Outcome::Sent, None, backup).await,
-            Err(e) => self.audit(&m, Outcome::Error, Some(e), backup).await,
+            Ok(_) => {
+                self.audit_id(&m, Outcome::Sent, None, backup, Some(id))
+                    .await
+            }
+            Err(e) => {
+                self.audit_id(&m, Outcome::Error, Some(e), backup, Some(id))
+                    .await
+            }
         }
         r
     }
@@ -251,8 +267,41 @@ impl Guarded {
         error: Option<&ApiError>,
         backup: Option<String>,
     ) {
+        self.audit_id(m, outcome, error, backup, None).await;
+    }
+
+    async fn audit_id(
+        &self,
+        m: &Mutation,
+        outcome: Outcome,
+        error: Option<&ApiError>,
+        backup: Option<String>,
+        id: Option<String>,
+    ) {
+        let line = self.line(m, outcome, error, backup, id);
+        match outcome {
+            Outcome::Sent | Outcome::DryRun => {
+                tracing::info!(tenant = %line.tenant, cluster = %line.cluster, verb = %line.verb, target = %line.target, outcome = outcome.as_str(), "mutation")
+            }
+            _ => {
+                tracing::warn!(tenant = %line.tenant, cluster = %line.cluster, verb = %line.verb, target = %line.target, outcome = outcome.as_str(), error = ?line.error, "mutation refused or failed")
+            }
+        }
+        if let Err(e) = self.ctx.audit.record(line).await {
+            tracing::error!(error = %e, "audit line not written");
+        }
+    }
+
+    fn line(
+        &self,
+        m: &Mutation,
+        outcome: Outcome,
+        error: Option<&ApiError>,
+        backup: Option<String>,
+        id: Option<String>,
+    ) -> AuditLine {
         let now = self.ctx.clock.now_ms();
-        let line = AuditLine {
+        AuditLine {
             time: time::rfc3339_ms(now),
             time_ms: now,
             tenant: self.ctx.tenant.clone(),
@@ -266,17 +315,7 @@ impl Guarded {
             error: error.map(|e| e.to_string()),
             reason: super::audit::truncate(&self.ctx.reason.get()),
             backup,
-        };
-        match outcome {
-            Outcome::Sent | Outcome::DryRun => {
-                tracing::info!(tenant = %line.tenant, cluster = %line.cluster, verb = %line.verb, target = %line.target, outcome = outcome.as_str(), "mutation")
-            }
-            _ => {
-                tracing::warn!(tenant = %line.tenant, cluster = %line.cluster, verb = %line.verb, target = %line.target, outcome = outcome.as_str(), error = ?line.error, "mutation refused or failed")
-            }
-        }
-        if let Err(e) = self.ctx.audit.record(line).await {
-            tracing::error!(error = %e, "audit line not written");
+            id,
         }
     }
 }

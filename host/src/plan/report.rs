@@ -232,6 +232,7 @@ pub(crate) mod tests {
             error: None,
             reason: format!("{plugin}: because {target}"),
             backup: None,
+            id: None,
         }
     }
 

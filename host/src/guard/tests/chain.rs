@@ -173,6 +173,7 @@ async fn maintenance_window_throttles_mutations() {
         r.outcomes(),
         vec![
             ("ism_retry".into(), Outcome::Throttled),
+            ("ism_retry".into(), Outcome::Intent),
             ("ism_retry".into(), Outcome::Sent)
         ]
     );
@@ -305,9 +306,49 @@ async fn file_audit_through_the_guard_survives_a_torn_tail() {
             .unwrap();
     }
     let lines = read_audit(&path).unwrap();
-    assert_eq!(lines.len(), 2);
-    assert_eq!(lines[0].outcome, Outcome::Sent);
-    assert!(lines[0].request.contains("refresh_interval"));
-    assert_eq!(lines[1].outcome, Outcome::Denied);
+    assert_eq!(
+        lines.len(),
+        3,
+        "intent and outcome of the sent one, the denied one"
+    );
+    assert_eq!(lines[0].outcome, Outcome::Intent);
+    assert_eq!(lines[1].outcome, Outcome::Sent);
+    assert!(lines[0].id.is_some() && lines[0].id == lines[1].id);
+    assert!(lines[1].request.contains("refresh_interval"));
+    assert_eq!(lines[2].outcome, Outcome::Denied);
+    assert_eq!(lines[2].id, None, "never sent, so no intent");
     assert_eq!(sink.recent(1)[0].target, "logs-app2-000001");
+}
+
+/// A crash after the intent and before the outcome: the next open answers the intent with
+/// `unknown_after_crash` under the same id, once.
+#[tokio::test]
+async fn a_dangling_intent_is_answered_at_the_next_start() {
+    let r = rig();
+    let dir = temp_dir("guard-audit-intent");
+    let path = dir.join("audit.jsonl");
+    let sink = Arc::new(FileAudit::open(&path, 50).unwrap());
+    let mut ctx = r.ctx.clone();
+    ctx.audit = sink.clone();
+    let g = crate::guard::Guarded::new(r.fake.clone(), ctx);
+    g.put_settings("logs-app1-000001", &json!({"index.refresh_interval": "5s"}))
+        .await
+        .unwrap();
+    // Keep only the intent line, as a kill between send and answer would.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let first = text.lines().next().unwrap().to_string();
+    std::fs::write(&path, format!("{first}\n")).unwrap();
+    drop(sink);
+    let reopened = FileAudit::open(&path, 50).unwrap();
+    let lines = read_audit(&path).unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0].outcome, Outcome::Intent);
+    assert_eq!(lines[1].outcome, Outcome::UnknownAfterCrash);
+    assert_eq!(lines[1].id, lines[0].id);
+    assert_eq!(lines[1].target, "logs-app1-000001");
+    assert_eq!(reopened.recent(1)[0].outcome, Outcome::UnknownAfterCrash);
+    drop(reopened);
+    // Answered once: a second start adds nothing.
+    let _again = FileAudit::open(&path, 50).unwrap();
+    assert_eq!(read_audit(&path).unwrap().len(), 2);
 }

@@ -95,8 +95,20 @@ async fn in_scope_mutations_are_sent_and_audited() {
     }
     assert_eq!(mutating_calls(&r.fake).len(), 17, "{:?}", r.fake.calls());
     let outcomes = r.outcomes();
-    assert_eq!(outcomes.len(), 17);
-    assert!(outcomes.iter().all(|(_, o)| *o == Outcome::Sent));
+    assert_eq!(outcomes.len(), 34, "an intent and an outcome each");
+    let sent: Vec<_> = outcomes
+        .iter()
+        .filter(|(_, o)| *o == Outcome::Sent)
+        .collect();
+    assert_eq!(sent.len(), 17);
+    assert!(outcomes
+        .iter()
+        .all(|(_, o)| matches!(o, Outcome::Sent | Outcome::Intent)));
+    let lines = r.audit.lines();
+    for pair in lines.chunks(2) {
+        assert_eq!(pair[0].outcome, Outcome::Intent, "{pair:?}");
+        assert!(pair[0].id.is_some() && pair[0].id == pair[1].id, "{pair:?}");
+    }
     let raw = r
         .audit
         .lines()
