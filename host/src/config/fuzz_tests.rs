@@ -24,6 +24,11 @@ memory = "64mb"
 max_arg = "4mb"
 quarantine_after = 3
 
+[guard]
+audit_max_size = "64mb"
+audit_keep = 10
+policy_backups_keep = 20
+
 [[clusters]]
 name = "main"
 urls = ["http://127.0.0.1:9200"]
@@ -81,6 +86,9 @@ const KEYS: &[(&str, &str)] = &[
     ("max_arg", "limits.max_arg"),
     ("quarantine_after", "limits.quarantine_after"),
     ("connect_timeout", "clusters[main].connect_timeout"),
+    ("audit_max_size", "guard.audit_max_size"),
+    ("audit_keep", "guard.audit_keep"),
+    ("policy_backups_keep", "guard.policy_backups_keep"),
 ];
 
 fn parse(text: &str) -> Result<super::Loaded, ConfigError> {

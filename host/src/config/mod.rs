@@ -177,6 +177,8 @@ pub struct Resolved {
     pub deadline: Duration,
     pub memory_bytes: u64,
     pub max_arg_bytes: u64,
+    /// `guard.audit_max_size` and `guard.audit_keep`.
+    pub audit_rotation: crate::guard::audit::Rotation,
     /// Per (tenant index, plugin index): the plugin's interval.
     pub plugin_intervals: Vec<Vec<Duration>>,
     /// Warnings found while validating (e.g. overlapping grants under `on_overlap = "warn"`).

@@ -10,6 +10,7 @@ use super::locate::Seg::{self, Index as I, Key as K};
 use super::units::{parse_duration, parse_size};
 use super::{Config, OverlapPolicy, Resolved, TenantConfig};
 use crate::cluster::http::{auth_mode_error, check_url, ClusterConfig};
+use crate::guard::audit::Rotation;
 use crate::guard::{Grant, GrantConfig, MaintenanceWindows, WindowConfig};
 
 impl Validator<'_> {
@@ -83,7 +84,7 @@ impl Validator<'_> {
         let deadline = self.duration(&[K("limits"), K("deadline")], l.deadline.get_ref())?;
         let memory_bytes = self.size(&[K("limits"), K("memory")], l.memory.get_ref())?;
         let max_arg_bytes = self.size(&[K("limits"), K("max_arg")], l.max_arg.get_ref())?;
-        self.guard(c)?;
+        let audit_rotation = self.guard(c)?;
         let clusters = self.clusters(&c.clusters)?;
         let mut tenants = HashSet::new();
         let mut plugin_intervals = Vec::new();
@@ -107,12 +108,13 @@ impl Validator<'_> {
             deadline,
             memory_bytes,
             max_arg_bytes,
+            audit_rotation,
             plugin_intervals,
             warnings,
         })
     }
 
-    fn guard(&self, c: &Config) -> Result<(), ConfigError> {
+    fn guard(&self, c: &Config) -> Result<Rotation, ConfigError> {
         let ratio = c.guard.breaker.queue_ratio;
         if ratio.is_nan() || ratio <= 0.0 || ratio > 1.0 {
             return Err(self.at(
@@ -123,7 +125,17 @@ impl Validator<'_> {
         for (wi, w) in c.guard.maintenance.iter().enumerate() {
             self.window(&[K("guard"), K("maintenance"), I(wi)], w, false)?;
         }
-        Ok(())
+        let g = &c.guard;
+        let max_bytes = self.size(&[K("guard"), K("audit_max_size")], &g.audit_max_size)?;
+        self.positive(&[K("guard"), K("audit_keep")], g.audit_keep as u64)?;
+        self.positive(
+            &[K("guard"), K("policy_backups_keep")],
+            g.policy_backups_keep as u64,
+        )?;
+        Ok(Rotation {
+            max_bytes,
+            keep: g.audit_keep,
+        })
     }
 
     /// One maintenance window, compiled as the daemon will; tenants' may not pause ISM.

@@ -176,10 +176,14 @@ pub(super) fn host(
 
     let audit_path = config.audit_file();
     let audit = Arc::new(
-        FileAudit::open(&audit_path, c.guard.audit_recent)
-            .map_err(|e| StartError::Build(format!("audit log {}: {e}", audit_path.display())))?,
+        FileAudit::open_rotating(
+            &audit_path,
+            c.guard.audit_recent,
+            config.resolved.audit_rotation,
+        )
+        .map_err(|e| StartError::Build(format!("audit log {}: {e}", audit_path.display())))?,
     );
-    let backups = Arc::new(PolicyBackups::new(audit.dir()));
+    let backups = Arc::new(PolicyBackups::new(audit.dir()).with_keep(c.guard.policy_backups_keep));
     let registry = Registry::new(engine.clone(), config.plugin_dir());
     Ok(Host {
         budgets: Arc::new(BudgetBook::new(c.guard.budget, budget_overrides)),

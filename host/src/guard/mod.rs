@@ -25,6 +25,9 @@
 //! ```toml
 //! [guard]
 //! audit_recent = 200                   # lines kept in memory for the status page
+//! audit_max_size = "64mb"              # the audit log rotates when it reaches this size
+//! audit_keep = 10                      # rotated audit files kept (audit.jsonl.1 ..)
+//! policy_backups_keep = 20             # backups kept per policy, newest seq_no first
 //! [guard.breaker]
 //! health_floor = "red"
 //! [guard.budget]
@@ -91,10 +94,31 @@ pub struct GuardConfig {
     /// Audit lines kept in memory for the status page. Default 200.
     #[serde(default = "default_recent")]
     pub audit_recent: usize,
+    /// The audit log rotates once it reaches this size. Default "64mb".
+    #[serde(default = "default_audit_max_size")]
+    pub audit_max_size: String,
+    /// Rotated audit files kept besides the live one. Default 10.
+    #[serde(default = "default_audit_keep")]
+    pub audit_keep: usize,
+    /// Backups kept per policy. Default 20.
+    #[serde(default = "default_backups_keep")]
+    pub policy_backups_keep: usize,
 }
 
 fn default_recent() -> usize {
     200
+}
+
+fn default_audit_max_size() -> String {
+    "64mb".into()
+}
+
+fn default_audit_keep() -> usize {
+    audit::Rotation::default().keep
+}
+
+fn default_backups_keep() -> usize {
+    backup::DEFAULT_BACKUPS_KEEP
 }
 
 impl Default for GuardConfig {
@@ -104,6 +128,9 @@ impl Default for GuardConfig {
             budget: BudgetConfig::default(),
             maintenance: Vec::new(),
             audit_recent: default_recent(),
+            audit_max_size: default_audit_max_size(),
+            audit_keep: default_audit_keep(),
+            policy_backups_keep: default_backups_keep(),
         }
     }
 }

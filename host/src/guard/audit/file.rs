@@ -275,4 +275,3 @@ pub fn read_audit_report(path: &Path) -> Result<AuditRead, AuditError> {
     }
     Ok(out)
 }
-

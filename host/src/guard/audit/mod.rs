@@ -210,4 +210,3 @@ impl AuditSink for MemoryAudit {
         self.0.last(n)
     }
 }
-

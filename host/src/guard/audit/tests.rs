@@ -137,7 +137,10 @@ async fn an_intent_rotated_away_is_still_answered_after_a_crash() {
         a.record(intent.clone()).await.unwrap();
         // The process dies before the outcome line.
     }
-    assert_eq!(read_audit(&Rotation::rotated(&path, 1)).unwrap(), vec![intent]);
+    assert_eq!(
+        read_audit(&Rotation::rotated(&path, 1)).unwrap(),
+        vec![intent]
+    );
     let _ = FileAudit::open_rotating(&path, 10, rotation).unwrap();
     let answered = read_audit(&path).unwrap();
     assert_eq!(answered.len(), 1);
