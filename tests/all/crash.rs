@@ -3,7 +3,7 @@
 //! replays one sequence), and restarted each time, while ism-doctor fixes policies and the
 //! leader is lost under ccr-failover. Afterwards the audit log parses, no mutation was applied
 //! twice with a different effect (the sim's request log and state), and the failover fence held.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,40 +16,13 @@ use lifeguard::sim::{Scenario, Sim, SimHandle, SimOptions};
 use serde_json::{json, Value};
 
 use crate::plugins::{ccr_failover, ism_doctor};
-use crate::support::lab::{client_config, line, repo_root, Lab};
-use crate::support::plugin_path;
+use crate::support::lab::{client_config, line, Lab};
+use crate::support::{lifeguard_bin, plugin_path};
 
 /// ism-doctor's indices and policy on the leader of ccr-failover's pair.
 fn scenario() -> String {
     let ism = ism_doctor::SCENARIO.replace("[leader]\n", "");
     ccr_failover::SCENARIO.replacen("[leader]\n", &format!("[leader]\n{ism}\n"), 1)
-}
-
-/// `target/<profile>/lifeguard`, next to this test binary's `deps/`, built (or checked fresh)
-/// with the cargo that built the tests: the tests crate cannot use `CARGO_BIN_EXE_*` of
-/// another package. `LIFEGUARD_BIN` overrides.
-fn lifeguard_bin() -> PathBuf {
-    if let Ok(p) = std::env::var("LIFEGUARD_BIN") {
-        return PathBuf::from(p);
-    }
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    let target_dir = profile_dir.parent().unwrap();
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(repo_root())
-        .args(["build", "--quiet", "-p", "lifeguard", "--bin", "lifeguard"])
-        .arg("--target-dir")
-        .arg(target_dir);
-    match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") => {}
-        Some(p) => {
-            cmd.args(["--profile", p]);
-        }
-        None => {}
-    }
-    let status = cmd.status().unwrap();
-    assert!(status.success(), "building the lifeguard binary failed");
-    profile_dir.join("lifeguard")
 }
 
 /// A JSON value as a TOML inline value (the plugin configs here are plain data).

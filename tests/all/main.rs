@@ -15,5 +15,6 @@ mod plugins;
 mod sandbox;
 mod scaffold;
 mod scope_escape;
+mod secrets;
 mod sim;
 mod support;

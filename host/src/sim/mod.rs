@@ -71,6 +71,9 @@ pub struct SimOptions {
     pub scenario: Option<Scenario>,
     /// Processors per default node (thread pool sizes derive from it).
     pub processors: u32,
+    /// Require this exact `Authorization` header on every OpenSearch request, as a cluster
+    /// with the security plugin does (e.g. `Basic dTpw`); others get 401.
+    pub auth: Option<String>,
 }
 
 impl Default for SimOptions {
@@ -84,6 +87,7 @@ impl Default for SimOptions {
             follower_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             scenario: None,
             processors: 8,
+            auth: None,
         }
     }
 }
@@ -169,7 +173,7 @@ impl Sim {
             .as_ref()
             .and_then(|l| l.local_addr().ok())
             .map(|a| format!("http://{a}"));
-        let shared = Shared::new(world);
+        let shared = Shared::new(world, opts.auth.clone());
         let (tx, rx) = watch::channel(false);
         let mut tasks = vec![tokio::spawn(http::serve_cluster(
             shared.clone(),

@@ -4,6 +4,7 @@ pub mod host;
 pub mod lab;
 
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::Arc;
 
 use lifeguard::bindings::types::Context;
@@ -60,4 +61,31 @@ pub fn rss_bytes() -> u64 {
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     pages * 4096
+}
+
+/// `target/<profile>/lifeguard`, next to this test binary's `deps/`, built (or checked fresh)
+/// with the cargo that built the tests: the tests crate cannot use `CARGO_BIN_EXE_*` of
+/// another package. `LIFEGUARD_BIN` overrides.
+pub fn lifeguard_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("LIFEGUARD_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    let target_dir = profile_dir.parent().unwrap();
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(lab::repo_root())
+        .args(["build", "--quiet", "-p", "lifeguard", "--bin", "lifeguard"])
+        .arg("--target-dir")
+        .arg(target_dir);
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => {}
+        Some(p) => {
+            cmd.args(["--profile", p]);
+        }
+        None => {}
+    }
+    let status = cmd.status().unwrap();
+    assert!(status.success(), "building the lifeguard binary failed");
+    profile_dir.join("lifeguard")
 }

@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::sync::watch;
@@ -34,15 +35,27 @@ pub struct Shared {
     /// Per cluster: whether its listener should accept connections (false during a
     /// "refuse" outage).
     pub listen: Vec<watch::Sender<bool>>,
+    /// The `Authorization` value every OpenSearch request must carry, as with the security
+    /// plugin on; `None` serves anyone. `/_sim` control paths are never checked.
+    auth: Option<String>,
 }
 
 impl Shared {
-    pub fn new(world: World) -> Arc<Self> {
+    pub fn new(world: World, auth: Option<String>) -> Arc<Self> {
         let n = world.clusters.len();
         Arc::new(Self {
             world: Mutex::new(world),
             listen: (0..n).map(|_| watch::channel(true).0).collect(),
+            auth,
         })
+    }
+
+    /// Whether a request with this `Authorization` header may pass.
+    fn authorized(&self, path: &str, header: Option<&str>) -> bool {
+        match &self.auth {
+            None => true,
+            Some(want) => path.starts_with("/_sim") || header == Some(want.as_str()),
+        }
     }
 
     /// Locks the world (a poisoned lock is recovered: the state is still consistent enough
@@ -210,7 +223,17 @@ pub fn into_response(resp: Resp, head: bool, pretty: bool) -> Response {
     r
 }
 
-async fn handler(State(ctx): State<Ctx>, method: Method, uri: Uri, body: Bytes) -> Response {
+async fn handler(
+    State(ctx): State<Ctx>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let presented = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if !ctx.shared.authorized(uri.path(), presented) {
+        return unauthorized(&ctx, method.as_str(), &uri);
+    }
     let req = build_req(
         method.as_str(),
         uri.path(),
@@ -225,6 +248,41 @@ async fn handler(State(ctx): State<Ctx>, method: Method, uri: Uri, body: Bytes) 
         tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
     }
     into_response(resp, req.method == "HEAD", req.flag("pretty"))
+}
+
+/// The security plugin's answer to missing or wrong credentials: a bare text body and a
+/// Basic challenge. Logged like any request, so a test sees that it was refused.
+fn unauthorized(ctx: &Ctx, method: &str, uri: &Uri) -> Response {
+    {
+        let mut w = ctx.shared.lock();
+        let now = w.now;
+        w.log.push(RequestRecord {
+            seq: 0,
+            cluster: if ctx.cluster == 0 {
+                "leader"
+            } else {
+                "follower"
+            }
+            .to_string(),
+            method: method.to_string(),
+            path: uri.path().to_string(),
+            query: uri.query().unwrap_or("").to_string(),
+            status: 401,
+            sim_time_ms: now,
+            fault: None,
+        });
+    }
+    let mut r = (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
+    let h = r.headers_mut();
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("text/plain; charset=UTF-8"),
+    );
+    h.insert(
+        "www-authenticate",
+        HeaderValue::from_static("Basic realm=\"OpenSearch Security\""),
+    );
+    r
 }
 
 fn app(ctx: Ctx) -> axum::Router {
