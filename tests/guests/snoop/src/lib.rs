@@ -30,10 +30,19 @@ impl common::Guest for Snoop {
             show("indices", cluster::indices(c, "*"));
             show("nodes", cluster::nodes(c));
             show("settings", cluster::get_settings(c, "logs-snoop-1"));
-            show("raw health", cluster::request(c, "GET", "/_cluster/health", None));
+            show(
+                "raw health",
+                cluster::request(c, "GET", "/_cluster/health", None),
+            );
             show("raw nodes", cluster::request(c, "GET", "/_nodes", None));
-            show("raw cat", cluster::request(c, "GET", "/_cat/indices?format=json", None));
-            show("raw refused", cluster::request(c, "GET", "/_security/api/account", None));
+            show(
+                "raw cat",
+                cluster::request(c, "GET", "/_cat/indices?format=json", None),
+            );
+            show(
+                "raw refused",
+                cluster::request(c, "GET", "/_security/api/account", None),
+            );
             show("foreign", cluster::indices(c, "someone-else-*"));
             show("explain", ism::explain(c, "*"));
             show("policy", ism::get_policy(c, "snoop-missing"));
