@@ -270,14 +270,17 @@ async fn a_crash_mid_write_leaves_earlier_audit_lines_readable() {
             1,
         )
         .await);
+    // Three mutations, each an intent line and then its outcome.
     let before = read_audit_report(&path).unwrap();
-    assert_eq!(before.lines.len(), 3, "{before:?}");
+    assert_eq!(before.lines.len(), 6, "{before:?}");
     assert!(!before.torn_tail);
+    let kinds: Vec<Outcome> = before.lines.iter().map(|l| l.outcome).collect();
+    assert_eq!(kinds, [Outcome::Intent, Outcome::Sent].repeat(3));
 
-    // The host dies halfway through writing the third line.
+    // The host dies halfway through writing the last outcome line.
     let text = std::fs::read_to_string(&path).unwrap();
-    let third_starts = text[..text.len() - 1].rfind('\n').unwrap() + 1;
-    let cut = third_starts + (text.len() - third_starts) / 2;
+    let last_starts = text[..text.len() - 1].rfind('\n').unwrap() + 1;
+    let cut = last_starts + (text.len() - last_starts) / 2;
     drop(lab);
     drop(audit);
     let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
@@ -288,13 +291,17 @@ async fn a_crash_mid_write_leaves_earlier_audit_lines_readable() {
     assert!(torn.torn_tail);
     assert_eq!(
         torn.lines,
-        before.lines[..2],
+        before.lines[..5],
         "the earlier lines are intact"
     );
 
-    // After a restart, new lines are appended cleanly after the sealed fragment.
+    // A restart seals the fragment and answers the intent left without its outcome.
     let audit = Arc::new(FileAudit::open(&path, 100).unwrap());
-    assert_eq!(audit.recent(10), before.lines[..2]);
+    let recent = audit.recent(10);
+    assert_eq!(recent[..5], before.lines[..5]);
+    assert_eq!(recent.len(), 6);
+    assert_eq!(recent[5].outcome, Outcome::UnknownAfterCrash);
+    assert_eq!(recent[5].id, before.lines[4].id);
     let lab = Lab::with(ism_doctor::SCENARIO, audit).await;
     lab.advance("2m");
     let tenant = ism_doctor::tenant();
@@ -308,9 +315,10 @@ async fn a_crash_mid_write_leaves_earlier_audit_lines_readable() {
             1,
         )
         .await);
+    // New lines are appended cleanly after the sealed fragment.
     let after = read_audit_report(&path).unwrap();
     assert!(!after.torn_tail);
     assert_eq!(after.skipped.len(), 1, "the sealed fragment: {after:?}");
-    assert_eq!(after.lines.len(), 5);
-    assert_eq!(after.lines[..2], before.lines[..2]);
+    assert_eq!(after.lines.len(), 6 + 6);
+    assert_eq!(after.lines[..6], recent[..]);
 }
