@@ -4,11 +4,16 @@
 //! runtime, type-checks the imports, calls `describe()`, and only then swaps the new version
 //! in (arc-swap): runs in flight keep the `Arc` of the version they started on. A file that
 //! fails is rejected and the old version keeps serving. A removed file unloads its plugin.
+//!
+//! Compiled code is shared by content hash: a file whose bytes match a version still alive
+//! (under any file name) reuses its `Component` and `InstancePre` instead of compiling again.
+//! The index holds weak references only, so a version nothing uses is dropped with its code.
 mod watch;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
@@ -63,6 +68,9 @@ pub struct Registry {
     /// Big guests take both cores for seconds: compile one at a time.
     compile_gate: Semaphore,
     events: broadcast::Sender<RegistryEvent>,
+    /// Live versions by content hash, weakly: what a new file with the same bytes reuses.
+    by_hash: Mutex<HashMap<String, Weak<PluginVersion>>>,
+    compiles: AtomicU64,
 }
 
 impl Registry {
@@ -74,7 +82,40 @@ impl Registry {
             current: ArcSwap::from_pointee(HashMap::new()),
             compile_gate: Semaphore::new(1),
             events,
+            by_hash: Mutex::new(HashMap::new()),
+            compiles: AtomicU64::new(0),
         })
+    }
+
+    /// Plugin files compiled since start (a file sharing another's code does not count).
+    pub fn compiles(&self) -> u64 {
+        self.compiles.load(Ordering::Relaxed)
+    }
+
+    /// A live version with these bytes, under any file name; dead entries are pruned.
+    fn twin(&self, version: &str) -> Option<Arc<PluginVersion>> {
+        let mut index = self.by_hash.lock().unwrap_or_else(|e| e.into_inner());
+        index.retain(|_, w| w.strong_count() > 0);
+        index.get(version).and_then(Weak::upgrade)
+    }
+
+    /// Make `v` the live version of its file and announce it.
+    fn publish(&self, v: Arc<PluginVersion>) -> Arc<PluginVersion> {
+        self.by_hash
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(v.version().to_string(), Arc::downgrade(&v));
+        self.current.rcu(|m| {
+            let mut m = HashMap::clone(m);
+            m.insert(v.file.clone(), v.clone());
+            m
+        });
+        info!(file = %v.file, version = %v.version(), plugin = %v.info.name, "plugin version live");
+        let _ = self.events.send(RegistryEvent::Loaded {
+            file: v.file.clone(),
+            version: v.version().to_string(),
+        });
+        v
     }
 
     pub fn dir(&self) -> &Path {
@@ -122,32 +163,30 @@ impl Registry {
                 .into())
             }
         };
+        let version = content_version(&bytes);
         if let Some(live) = self.get(file) {
-            if live.plugin.version == content_version(&bytes) {
+            if live.plugin.version == version {
                 return Ok(live);
             }
         }
         let _permit = self.compile_gate.acquire().await;
+        // Same bytes as a version alive under another name: the same checks would pass.
+        if let Some(twin) = self.twin(&version) {
+            return Ok(self.publish(Arc::new(PluginVersion {
+                file: file.to_string(),
+                plugin: twin.plugin.clone(),
+                info: twin.info.clone(),
+                loaded_at: SystemTime::now(),
+            })));
+        }
+        self.compiles.fetch_add(1, Ordering::Relaxed);
         match check_bytes(&self.engine, &path.display().to_string(), bytes).await {
-            Ok(report) => {
-                let v = Arc::new(PluginVersion {
-                    file: file.to_string(),
-                    plugin: report.plugin,
-                    info: report.info,
-                    loaded_at: SystemTime::now(),
-                });
-                self.current.rcu(|m| {
-                    let mut m = HashMap::clone(m);
-                    m.insert(file.to_string(), v.clone());
-                    m
-                });
-                info!(file, version = %v.version(), plugin = %v.info.name, "plugin version live");
-                let _ = self.events.send(RegistryEvent::Loaded {
-                    file: file.to_string(),
-                    version: v.version().to_string(),
-                });
-                Ok(v)
-            }
+            Ok(report) => Ok(self.publish(Arc::new(PluginVersion {
+                file: file.to_string(),
+                plugin: report.plugin,
+                info: report.info,
+                loaded_at: SystemTime::now(),
+            }))),
             Err(e) => {
                 error!(file, error = %e, kept = ?self.get(file).map(|v| v.version().to_string()), "plugin rejected; the previous version keeps serving");
                 let _ = self.events.send(RegistryEvent::Rejected {

@@ -51,6 +51,13 @@ pub struct PoolConfig {
     pub core_instances_per_component: u32,
     /// Elements of one table (Python and JS runtimes have tables of tens of thousands).
     pub table_elements: usize,
+    /// Bytes of each linear memory kept mapped when its slot is freed.
+    /// Within them only the pages a run dirtied are reset (found with Linux's PAGEMAP_SCAN),
+    /// so the next run in the slot takes no page faults there; beyond them, `madvise` resets.
+    /// It costs up to this much resident memory per warm slot. Default 0: on this machine
+    /// (`run_phases` bench, `9_reconcile_keep_resident_*`) keeping 1 or 16 MiB resident made a
+    /// `probe` run no faster, since the reset then costs what the page faults did.
+    pub keep_resident_bytes: usize,
 }
 
 impl Default for PoolConfig {
@@ -59,6 +66,7 @@ impl Default for PoolConfig {
             instances: 128,
             core_instances_per_component: 64,
             table_elements: 100_000,
+            keep_resident_bytes: 0,
         }
     }
 }
@@ -80,7 +88,8 @@ impl PoolConfig {
             .table_elements(self.table_elements)
             // Metadata caps only (checked, not reserved): big runtimes export many functions.
             .max_core_instance_size(16 << 20)
-            .max_component_instance_size(16 << 20);
+            .max_component_instance_size(16 << 20)
+            .linear_memory_keep_resident(self.keep_resident_bytes);
         wasmtime::InstanceAllocationStrategy::Pooling(p)
     }
 }

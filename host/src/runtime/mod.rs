@@ -7,6 +7,8 @@ mod engine;
 mod env;
 mod limits;
 mod outcome;
+#[doc(hidden)]
+pub mod phases;
 mod plugin;
 mod run;
 mod state_file;

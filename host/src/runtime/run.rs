@@ -16,7 +16,11 @@ use crate::bindings::types::{Context, PluginInfo, ReconcileError};
 /// epoch callback normally stops CPU-bound guests first.
 const HOST_WAIT_SLACK: Duration = Duration::from_millis(200);
 
-fn new_store(engine: &Engine, env: RunEnv, limits: &Limits) -> wasmtime::Result<Store<HostState>> {
+pub(super) fn new_store(
+    engine: &Engine,
+    env: RunEnv,
+    limits: &Limits,
+) -> wasmtime::Result<Store<HostState>> {
     let mut store = Store::new(engine.wasmtime(), HostState::new(env, limits));
     store.limiter(|s| &mut s.limiter);
     store.set_fuel(limits.fuel)?;

@@ -2,7 +2,7 @@
 //! broken file keeps the old version serving, a deleted file stops its job.
 use std::time::Duration;
 
-use lifeguard::registry::RegistryEvent;
+use lifeguard::registry::{Registry, RegistryEvent};
 use lifeguard::runtime::content_version;
 
 use crate::support::guest_path;
@@ -123,4 +123,39 @@ async fn a_broken_file_keeps_the_old_version_and_a_deleted_one_stops_the_job() {
     assert!(gone, "the job kept running after its file was deleted");
     rig.host.unwrap().shutdown(Duration::from_secs(5)).await;
     rig.sim.shutdown().await;
+}
+
+/// Two files with the same bytes compile once; once neither is loaded the code is released,
+/// and the same bytes compile again.
+#[tokio::test]
+async fn identical_files_share_one_compile_until_both_are_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(guest_path("good")).unwrap();
+    for f in ["a.wasm", "b.wasm", "c.wasm"] {
+        install_bytes(dir.path(), f, &bytes);
+    }
+    install_bytes(dir.path(), "d.wasm", &variant(&bytes, 1));
+    let registry = Registry::new(crate::support::engine(), dir.path());
+    let a = registry.load("a.wasm").await.unwrap();
+    let b = registry.load("b.wasm").await.unwrap();
+    assert_eq!(registry.compiles(), 1, "b.wasm reuses a.wasm's code");
+    assert_eq!(a.version(), b.version());
+    assert_eq!((a.file.as_str(), b.file.as_str()), ("a.wasm", "b.wasm"));
+    registry.load("d.wasm").await.unwrap();
+    assert_eq!(registry.compiles(), 2, "other bytes compile");
+
+    // Held by a run in flight, a removed version still shares its code.
+    registry.remove("a.wasm");
+    registry.remove("b.wasm");
+    drop(a);
+    registry.load("c.wasm").await.unwrap();
+    assert_eq!(registry.compiles(), 2, "b's version is still alive");
+    registry.remove("c.wasm");
+    drop(b);
+    registry.load("a.wasm").await.unwrap();
+    assert_eq!(
+        registry.compiles(),
+        3,
+        "nothing held the code: compiled again"
+    );
 }
