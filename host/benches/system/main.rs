@@ -16,6 +16,7 @@
 )]
 
 mod common;
+mod compile;
 mod sections;
 
 use std::path::PathBuf;
@@ -37,6 +38,11 @@ const SECTIONS: &[(&str, &str, u64)] = &[
     ("parse", "6. Parse throughput at 10k indices", 10),
     ("sim", "7. Simulator cost at 10k indices, 3600x", 90),
     ("react", "8. Reaction latency in simulated time", 120),
+    (
+        "compile",
+        "9. Compile time of the Python and JS guests: cold, reload, restart",
+        300,
+    ),
 ];
 
 fn main() -> anyhow::Result<()> {

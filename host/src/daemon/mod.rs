@@ -169,6 +169,7 @@ pub async fn start(config: Loaded, options: HostOptions) -> Result<HostHandle, S
     };
     let engine = Engine::new(&EngineConfig {
         cache_dir: Some(config.state_dir().join("compile-cache")),
+        incremental_cache: Some(config.state_dir().join("compile-cache/incremental.cache")),
         pool: Some(pool),
         ..EngineConfig::default()
     })

@@ -22,6 +22,9 @@ pub struct EngineConfig {
     /// Where compiled code is cached, keyed by content hash, wasmtime version and engine
     /// settings, so a restart does not compile again. Only the host writes there.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// Cranelift's per-function cache file ([`super::DiskCacheStore`]): a new version of a
+    /// big guest compiles only the functions that changed. `None` compiles everything.
+    pub incremental_cache: Option<std::path::PathBuf>,
     /// Pre-reserved instance slots; `None` maps fresh memory and stacks for every run.
     pub pool: Option<PoolConfig>,
 }
@@ -32,6 +35,7 @@ impl Default for EngineConfig {
             max_wasm_stack: 1 << 20,
             parallel_compilation: true,
             cache_dir: None,
+            incremental_cache: None,
             pool: Some(PoolConfig::default()),
         }
     }
@@ -118,6 +122,13 @@ impl Engine {
             let mut cache = wasmtime::CacheConfig::new();
             cache.with_directory(dir);
             c.cache(Some(wasmtime::Cache::new(cache)?));
+        }
+        if let Some(path) = &cfg.incremental_cache {
+            let store = super::DiskCacheStore::open(path, super::incremental::DEFAULT_MAX_BYTES)
+                .map_err(|e| {
+                    anyhow::anyhow!("incremental compile cache {}: {e}", path.display())
+                })?;
+            c.enable_incremental_compilation(Arc::new(store))?;
         }
         let inner = match &cfg.pool {
             Some(pool) => {

@@ -5,6 +5,7 @@
 //! → drop. A trapped instance is never reused (the component model poisons it).
 mod engine;
 mod env;
+mod incremental;
 mod limits;
 mod outcome;
 #[doc(hidden)]
@@ -20,6 +21,7 @@ pub use env::{
     Clock, MemoryState, MetricKind, MetricsSink, NoMetrics, ReasonCell, RunEnv, StateStore,
     SystemClock,
 };
+pub use incremental::DiskCacheStore;
 pub use limits::Limits;
 pub use outcome::{Outcome, RunReport, TrapKind};
 pub use plugin::{content_version, LoadError, LoadedPlugin};
