@@ -77,4 +77,5 @@ demo: setup plugins
 bench: setup plugins
 	cd tests/guests && $(CARGO) build --release --target $(WASM_TARGET) --quiet
 	$(CARGO) bench -p lifeguard --bench parse
+	LIFEGUARD_GUESTS_DIR=$(abspath tests/guests/target/$(WASM_TARGET)/release) $(CARGO) bench -p lifeguard --bench run_phases
 	LIFEGUARD_PLUGIN_DIR=$(abspath $(PLUGIN_OUT)) LIFEGUARD_GUESTS_DIR=$(abspath tests/guests/target/$(WASM_TARGET)/release) $(CARGO) bench -p lifeguard --bench system

@@ -7,7 +7,8 @@
 //!
 //! Inputs: `LIFEGUARD_PLUGIN_DIR` (real plugins, default `build/plugins`) and
 //! `LIFEGUARD_GUESTS_DIR` (test guests, default `tests/guests/target/wasm32-wasip2/release`).
-//! The parser figures come from the criterion bench `parse`, run before this one.
+//! The parser and run-step figures come from the criterion benches `parse` and `run_phases`,
+//! run before this one.
 // Measurement code favours index loops and literal tables over idiom.
 #![allow(
     clippy::needless_range_loop,
@@ -17,6 +18,7 @@
 
 mod common;
 mod compile;
+mod phases;
 mod sections;
 
 use std::path::PathBuf;
@@ -27,6 +29,11 @@ use common::Row;
 /// Section name, title, and how long it may take before the parent gives up on it.
 const SECTIONS: &[(&str, &str, u64)] = &[
     ("runs", "1. Plugin run overhead", 240),
+    (
+        "phases",
+        "1b. One run taken apart (criterion `run_phases`)",
+        10,
+    ),
     (
         "cycle",
         "2. Requests and CPU per reconcile cycle vs naive baseline",

@@ -26,6 +26,12 @@ mod cycle;
 mod more;
 
 pub fn run_child(section: &str) -> anyhow::Result<()> {
+    if section == "phases" {
+        for r in crate::phases::phases()? {
+            r.emit();
+        }
+        return Ok(());
+    }
     if section == "compile" {
         for r in crate::compile::compile()? {
             r.emit();
