@@ -360,12 +360,26 @@ async fn every_hostile_plugin_at_once_on_one_scheduler() {
 
     // The status API tells the same story.
     let addr = rig.host().telemetry_addr.unwrap();
-    let api: Value = reqwest::get(format!("http://{addr}/api/status"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status = || async {
+        let v: Value = reqwest::get(format!("http://{addr}/api/status"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v
+    };
+    // The page is rebuilt every 500 ms: read one built after the first read, and so after
+    // the scheduler settled (`uptime_ms` is stamped when a snapshot is built).
+    let first_built = status().await["process"]["uptime_ms"].as_u64().unwrap();
+    let mut api = status().await;
+    for _ in 0..50 {
+        if api["process"]["uptime_ms"].as_u64().unwrap() > first_built {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        api = status().await;
+    }
     let plugin = |t: &str| -> Value {
         api["tenants"]
             .as_array()
