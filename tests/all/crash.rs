@@ -4,7 +4,7 @@
 //! leader is lost under ccr-failover. Afterwards the audit log parses, no mutation was applied
 //! twice with a different effect (the sim's request log and state), and the failover fence held.
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use crate::plugins::{ccr_failover, ism_doctor};
 use crate::support::lab::{client_config, line, Lab};
-use crate::support::{lifeguard_bin, plugin_path};
+use crate::support::{lifeguard_bin, plugin_path, spawn_run};
 
 /// ism-doctor's indices and policy on the leader of ccr-failover's pair.
 fn scenario() -> String {
@@ -116,23 +116,6 @@ impl Rng {
     }
 }
 
-fn spawn(bin: &Path, dir: &Path) -> Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("host.log"))
-        .unwrap();
-    Command::new(bin)
-        .current_dir(dir)
-        .args(["run", "--config", "lifeguard.toml"])
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap()
-}
-
 /// SIGKILL, after checking the host had not died by itself.
 fn kill(child: &mut Child, dir: &Path) {
     if let Some(status) = child.try_wait().unwrap() {
@@ -219,7 +202,7 @@ async fn kill_9_at_random_points_loses_nothing_and_repeats_nothing() {
             }
             outage = true;
         }
-        let mut child = spawn(&bin, d);
+        let mut child = spawn_run(&bin, d, &[("RUST_LOG", "info")]);
         let at = Duration::from_millis(100 + rng.below(1400));
         tokio::time::sleep(at).await;
         kill(&mut child, d);
@@ -233,7 +216,7 @@ async fn kill_9_at_random_points_loses_nothing_and_repeats_nothing() {
     eprintln!("{mid_failover} kills landed with the failover begun but not done");
 
     // One last life, long enough to finish whatever the kills interrupted.
-    let mut child = spawn(&bin, d);
+    let mut child = spawn_run(&bin, d, &[("RUST_LOG", "info")]);
     let started = Instant::now();
     let finished = loop {
         let done = failover(d).is_some_and(|f| f["phase"] == "Done");

@@ -6,19 +6,23 @@
 //! log or any file under the state directory, the status page, `/api/status`, `/metrics`, or
 //! the plan's output. (No etcd credential exists yet: the host has no etcd backend.)
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use lifeguard::sim::{Sim, SimOptions};
 
 use crate::support::host::install_guest;
-use crate::support::lifeguard_bin;
+use crate::support::{lifeguard_bin, spawn_run};
 
 const USER: &str = "lifeguard";
 // Distinctive values, so that any leak is found by a plain substring search.
 const PASSWORD: &str = "pw-8f3a1c-correct-horse";
 const API_KEY: &str = "ak-51d9e7-battery-staple";
+const PASSWORD_ENV: (&str, &str) = ("LG_SECRETS_PASSWORD", PASSWORD);
+const API_KEY_ENV: (&str, &str) = ("LG_SECRETS_API_KEY", API_KEY);
+/// Everything the host logs, without Cranelift's compile timings.
+const LOG_FILTER: &str = "debug,cranelift_codegen=info,wasmtime=info";
 
 fn config(leader: &str, follower: &str, port: u16) -> String {
     format!(
@@ -119,18 +123,11 @@ async fn no_credential_reaches_logs_audit_telemetry_plugins_or_plan() {
         config(sim.leader_url(), &follower, port),
     )
     .unwrap();
-    let log = std::fs::File::create(d.join("host.log")).unwrap();
-    let mut child = Command::new(&bin)
-        .current_dir(d)
-        .args(["run", "--config", "lifeguard.toml"])
-        .env("RUST_LOG", "debug,cranelift_codegen=info,wasmtime=info")
-        .env("LG_SECRETS_PASSWORD", PASSWORD)
-        .env("LG_SECRETS_API_KEY", API_KEY)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(
+        &bin,
+        d,
+        &[("RUST_LOG", LOG_FILTER), PASSWORD_ENV, API_KEY_ENV],
+    );
 
     // Two full runs of the snoop (each dumps its view of both clusters).
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -194,9 +191,7 @@ async fn no_credential_reaches_logs_audit_telemetry_plugins_or_plan() {
     let plan = Command::new(&bin)
         .current_dir(d)
         .args(["plan", "--config", "lifeguard.toml", "--ticks", "2"])
-        .env("RUST_LOG", "debug,cranelift_codegen=info,wasmtime=info")
-        .env("LG_SECRETS_PASSWORD", PASSWORD)
-        .env("LG_SECRETS_API_KEY", API_KEY)
+        .envs([("RUST_LOG", LOG_FILTER), PASSWORD_ENV, API_KEY_ENV])
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&plan.stdout);

@@ -4,7 +4,7 @@ pub mod host;
 pub mod lab;
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use lifeguard::bindings::types::Context;
@@ -88,4 +88,23 @@ pub fn lifeguard_bin() -> PathBuf {
     let status = cmd.status().unwrap();
     assert!(status.success(), "building the lifeguard binary failed");
     profile_dir.join("lifeguard")
+}
+
+/// `lifeguard run --config lifeguard.toml` in `dir` with `env` set, stdout and stderr
+/// appended to `dir/host.log` (appended, so restarts keep the earlier lives' lines).
+pub fn spawn_run(bin: &std::path::Path, dir: &std::path::Path, env: &[(&str, &str)]) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("host.log"))
+        .unwrap();
+    Command::new(bin)
+        .current_dir(dir)
+        .args(["run", "--config", "lifeguard.toml"])
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap()
 }
