@@ -40,15 +40,17 @@ impl Rotation {
     /// crash midway leaves every line in some file.
     fn roll(&self, path: &Path) -> std::io::Result<File> {
         let keep = self.keep.max(1);
-        match std::fs::remove_file(Self::rotated(path, keep)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
+        // Fewer files than `keep` exist until the log has rolled that often.
+        let unless_missing = |r: std::io::Result<()>| match r {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        };
+        unless_missing(std::fs::remove_file(Self::rotated(path, keep)))?;
         for n in (1..keep).rev() {
-            match std::fs::rename(Self::rotated(path, n), Self::rotated(path, n + 1)) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
+            unless_missing(std::fs::rename(
+                Self::rotated(path, n),
+                Self::rotated(path, n + 1),
+            ))?;
         }
         std::fs::rename(path, Self::rotated(path, 1))?;
         let file = open_append(path)?;
@@ -58,6 +60,13 @@ impl Rotation {
         }
         Ok(file)
     }
+}
+
+/// One line as it is written: JSON and a newline.
+fn encode(line: &AuditLine) -> Result<Vec<u8>, AuditError> {
+    let mut buf = serde_json::to_vec(line)?;
+    buf.push(b'\n');
+    Ok(buf)
 }
 
 fn open_append(path: &Path) -> std::io::Result<File> {
@@ -138,9 +147,7 @@ impl FileAudit {
                 error: Some("the process stopped after the intent was written and before the cluster's answer was recorded; the request may or may not have been applied".into()),
                 ..intent
             };
-            let mut buf = serde_json::to_vec(&line)?;
-            buf.push(b'\n');
-            file.write_all(&buf).map_err(io)?;
+            file.write_all(&encode(&line)?).map_err(io)?;
             recent.push(line);
         }
         file.sync_data().map_err(io)?;
@@ -166,8 +173,7 @@ impl FileAudit {
 #[async_trait]
 impl AuditSink for FileAudit {
     async fn record(&self, line: AuditLine) -> Result<(), AuditError> {
-        let mut buf = serde_json::to_vec(&line)?;
-        buf.push(b'\n');
+        let buf = encode(&line)?;
         self.recent.push(line);
         let file = self.file.clone();
         let path = self.path.clone();
