@@ -167,19 +167,28 @@ pub fn handle_sync(shared: &Shared, req: &Req) -> (Resp, u64) {
     } else {
         (router::dispatch(&mut w, req), None)
     };
+    log_request(&mut w, req, resp.status, fault);
+    (resp, verdict.latency_ms)
+}
+
+/// One line of the request log.
+fn log_request(w: &mut World, req: &Req, status: u16, fault: Option<String>) {
     let now = w.now;
-    let name = if c == 0 { "leader" } else { "follower" };
+    let name = if req.cluster == 0 {
+        "leader"
+    } else {
+        "follower"
+    };
     w.log.push(RequestRecord {
         seq: 0,
         cluster: name.to_string(),
         method: req.method.clone(),
         path: req.path.clone(),
         query: req.raw_query.clone(),
-        status: resp.status,
+        status,
         sim_time_ms: now,
         fault,
     });
-    (resp, verdict.latency_ms)
 }
 
 pub fn into_response(resp: Resp, head: bool, pretty: bool) -> Response {
@@ -230,10 +239,6 @@ async fn handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let presented = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    if !ctx.shared.authorized(uri.path(), presented) {
-        return unauthorized(&ctx, method.as_str(), &uri);
-    }
     let req = build_req(
         method.as_str(),
         uri.path(),
@@ -241,6 +246,10 @@ async fn handler(
         body.to_vec(),
         ctx.cluster,
     );
+    let presented = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if !ctx.shared.authorized(&req.path, presented) {
+        return into_response(unauthorized(&ctx.shared, &req), req.method == "HEAD", false);
+    }
     let shared = ctx.shared.clone();
     let (resp, latency) = handle_sync(&shared, &req);
     shared.sync_listeners();
@@ -252,37 +261,10 @@ async fn handler(
 
 /// The security plugin's answer to missing or wrong credentials: a bare text body and a
 /// Basic challenge. Logged like any request, so a test sees that it was refused.
-fn unauthorized(ctx: &Ctx, method: &str, uri: &Uri) -> Response {
-    {
-        let mut w = ctx.shared.lock();
-        let now = w.now;
-        w.log.push(RequestRecord {
-            seq: 0,
-            cluster: if ctx.cluster == 0 {
-                "leader"
-            } else {
-                "follower"
-            }
-            .to_string(),
-            method: method.to_string(),
-            path: uri.path().to_string(),
-            query: uri.query().unwrap_or("").to_string(),
-            status: 401,
-            sim_time_ms: now,
-            fault: None,
-        });
-    }
-    let mut r = (StatusCode::UNAUTHORIZED, "Unauthorized").into_response();
-    let h = r.headers_mut();
-    h.insert(
-        "content-type",
-        HeaderValue::from_static("text/plain; charset=UTF-8"),
-    );
-    h.insert(
-        "www-authenticate",
-        HeaderValue::from_static("Basic realm=\"OpenSearch Security\""),
-    );
-    r
+fn unauthorized(shared: &Shared, req: &Req) -> Resp {
+    log_request(&mut shared.lock(), req, 401, None);
+    Resp::text(401, "Unauthorized".into(), "text/plain; charset=UTF-8")
+        .header("www-authenticate", "Basic realm=\"OpenSearch Security\"")
 }
 
 fn app(ctx: Ctx) -> axum::Router {
