@@ -184,12 +184,32 @@ pub fn guests_dir() -> PathBuf {
         .unwrap_or_else(|| repo_root().join("tests/guests/target/wasm32-wasip2/release"))
 }
 
+/// Cargo's target directory (`CARGO_TARGET_DIR`, else `<repo>/target`).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"))
+}
+
+/// Where criterion left the results of `group/id` from the last `cargo bench`.
+pub fn criterion_dir(group: &str, id: &str) -> PathBuf {
+    target_dir()
+        .join("criterion")
+        .join(group)
+        .join(id)
+        .join("new")
+}
+
+/// The median of criterion's last run of `group/id`, in ns.
+pub fn criterion_median_ns(group: &str, id: &str) -> Option<f64> {
+    let bytes = std::fs::read(criterion_dir(group, id).join("estimates.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
 /// Where the bench keeps its compile cache and scratch files (under `target/`).
 pub fn scratch(name: &str) -> PathBuf {
-    let base = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"));
-    let d = base
+    let d = target_dir()
         .join("lifeguard-bench")
         .join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);

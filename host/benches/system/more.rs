@@ -173,32 +173,23 @@ pub async fn rss() -> anyhow::Result<Vec<Row>> {
 
 /// 6. The criterion bench `parse` left its estimates under `target/criterion`.
 pub fn parse() -> anyhow::Result<Vec<Row>> {
-    let base = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| common::repo_root().join("target"))
-        .join("criterion/parse");
     let mut rows = Vec::new();
     for (id, what) in [
         ("ism_explain_10k", "parse ISM explain, 10k indices"),
         ("cat_indices_10k", "parse `_cat/indices`, 10k rows"),
     ] {
-        let dir = base.join(id).join("new");
-        let est: serde_json::Value =
-            match std::fs::read(dir.join("estimates.json")).map(|b| serde_json::from_slice(&b)) {
-                Ok(Ok(v)) => v,
-                _ => {
-                    rows.push(Row::new(
-                        what,
-                        "no criterion result (run `cargo bench --bench parse`)",
-                    ));
-                    continue;
-                }
-            };
+        let Some(ns) = common::criterion_median_ns("parse", id) else {
+            rows.push(Row::new(
+                what,
+                "no criterion result (run `cargo bench --bench parse`)",
+            ));
+            continue;
+        };
+        let dir = common::criterion_dir("parse", id);
         let bench: serde_json::Value = std::fs::read(dir.join("benchmark.json"))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
-        let ns = est["median"]["point_estimate"].as_f64().unwrap_or(f64::NAN);
         let bytes = bench["throughput"]["Bytes"].as_f64().unwrap_or(f64::NAN);
         let mbs = bytes / (ns / 1e9) / 1e6;
         rows.push(

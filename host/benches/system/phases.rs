@@ -59,15 +59,7 @@ const STEPS: &[(&str, &str, Option<&str>)] = &[
 ];
 
 fn median_ns(id: &str) -> Option<f64> {
-    let base = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| common::repo_root().join("target"));
-    let path = base
-        .join("criterion/run_phases")
-        .join(id)
-        .join("new/estimates.json");
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    v["median"]["point_estimate"].as_f64()
+    common::criterion_median_ns("run_phases", id)
 }
 
 fn us(ns: f64) -> String {
