@@ -1,5 +1,5 @@
 //! Scope for the raw `request` escape hatch, by allowlist: a request passes only when it
-//! matches a row of [`table::ENDPOINTS`], and then only with every index, alias, policy and
+//! matches a row of [`table::endpoints`], and then only with every index, alias, policy and
 //! cluster it names (in its path, its body and its query) inside the tenant's grant.
 //!
 //! Reads are narrowed where the path allows it (`/_cat/indices` gets the grant's globs; a
@@ -14,7 +14,7 @@ pub mod table;
 #[cfg(test)]
 mod tests;
 
-pub use table::{is_read_request, Access, Endpoint, ENDPOINTS};
+pub use table::{endpoints, is_read_request, Access, Endpoint};
 
 use super::scope::Grant;
 use table::Seg;
