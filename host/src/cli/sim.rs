@@ -54,7 +54,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         println!("follower {f}");
     }
     println!(
-        "control  {}/_sim/clock (see host/src/sim/README.md); Ctrl-C to stop",
+        "control  {}/_sim/clock (see sim/README.md); Ctrl-C to stop",
         handle.leader_url()
     );
     tokio::signal::ctrl_c()

@@ -11,7 +11,6 @@
 //! | `watch`    | audit tail, metrics parsing, rollovers seen in the simulator |
 //! | `progress` | progress bar and live event lines |
 //! | `report`   | counters and the summary table |
-mod clock;
 mod progress;
 mod report;
 mod setup;
@@ -177,7 +176,7 @@ pub async fn run(opts: DemoOptions) -> Result<DemoReport, DemoError> {
     std::fs::write(&paths.config_file, &text).map_err(io(&paths.config_file))?;
     let loaded = crate::config::parse_str(&paths.config_file, &text)?;
     let options = HostOptions {
-        clock: Arc::new(clock::SimClock(sim.clone())),
+        clock: Arc::new(crate::time::SimClock(sim.clone())),
         telemetry_listen: Some("127.0.0.1:0".into()),
         hot_reload: false,
         snapshot_ttl: Some(Duration::from_millis(250)),

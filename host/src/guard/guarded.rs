@@ -12,7 +12,7 @@ use super::backup::PolicyBackups;
 use super::breaker::Breaker;
 use super::budget::Budget;
 use super::scope::Grant;
-use super::time;
+use crate::time;
 use super::window::MaintenanceWindows;
 use crate::cluster::{ApiError, DynCluster};
 use crate::runtime::{Clock, ReasonCell};

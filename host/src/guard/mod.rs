@@ -60,7 +60,6 @@ pub mod ism_pause;
 pub mod raw;
 mod raw_call;
 pub mod scope;
-pub mod time;
 pub mod window;
 
 #[cfg(test)]

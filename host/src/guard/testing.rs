@@ -10,26 +10,8 @@ use serde_json::{json, Value};
 
 use crate::cluster::model::*;
 use crate::cluster::{ApiError, ClusterApi};
-use crate::runtime::Clock;
 
-/// A clock that moves only when told.
-#[derive(Debug)]
-pub struct ManualClock(AtomicU64);
-
-impl ManualClock {
-    pub fn new(ms: u64) -> Self {
-        Self(AtomicU64::new(ms))
-    }
-    pub fn advance(&self, ms: u64) {
-        self.0.fetch_add(ms, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now_ms(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
+pub use crate::time::ManualClock;
 
 /// A fresh, empty directory under the system temp dir.
 pub fn temp_dir(tag: &str) -> PathBuf {

@@ -7,7 +7,7 @@
 //! start runs past midnight, and `days` names the day it starts on.
 use serde::{Deserialize, Serialize};
 
-use super::time::{self, MIN_PER_DAY, MS_PER_DAY, MS_PER_MIN};
+use crate::time::{self, MIN_PER_DAY, MS_PER_DAY, MS_PER_MIN};
 
 /// ```toml
 /// [[guard.maintenance]]            # global; tenants have their own list

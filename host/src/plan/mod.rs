@@ -115,7 +115,7 @@ async fn plan(
     loaded.config.host.audit_file = audit_path.clone();
 
     let clock: Arc<dyn Clock> = match &sim {
-        Some(s) => Arc::new(sim::SimClock(s.clone())),
+        Some(s) => Arc::new(crate::time::SimClock(s.clone())),
         None => Arc::new(SystemClock),
     };
     let options = HostOptions {

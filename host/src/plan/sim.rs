@@ -5,19 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::Loaded;
-use crate::runtime::Clock;
 use crate::sim::{RequestRecord, Scenario, Sim, SimHandle, SimOptions};
 
 use super::PlanError;
-
-/// The simulator's time as the host's clock, so plugins see simulated time.
-pub struct SimClock(pub Arc<SimHandle>);
-
-impl Clock for SimClock {
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.0.now_ms()).unwrap_or(0)
-    }
-}
 
 /// Start the scenario at `path` (TOML or JSON) with its clock stopped. Returns the handle
 /// and, for a leader/follower pair, the follower's name.

@@ -5,24 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::cluster::DynCluster;
 
-/// The host's notion of now. A simulated cluster brings its own, sped-up clock.
-pub trait Clock: Send + Sync {
-    /// Epoch milliseconds.
-    fn now_ms(&self) -> u64;
-}
-
-/// Wall-clock time.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_ms(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0)
-    }
-}
+pub use crate::time::{Clock, SystemClock};
 
 /// Where plugin metrics go. The host adds the prefix and the tenant/plugin labels and
 /// enforces the series cap.

@@ -1,6 +1,5 @@
 //! Escaping for the two places untrusted strings (plugin summaries, label values, index names)
 //! end up: HTML on the status page and label values in the Prometheus text format.
-use std::fmt::Write;
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn html(s: &str) -> String {
@@ -43,35 +42,9 @@ pub fn is_metric_ident(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Epoch milliseconds as `YYYY-MM-DD HH:MM:SS` UTC, for the status page. The host has no
-/// date library, and this one conversion does not justify one.
+/// Epoch milliseconds as `YYYY-MM-DD HH:MM:SS` UTC, for the status page.
 pub fn utc_time(epoch_ms: u64) -> String {
-    let secs = epoch_ms / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
-    let mut out = String::with_capacity(19);
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    );
-    out
-}
-
-/// Howard Hinnant's days-since-epoch → proleptic Gregorian date.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    crate::time::utc_seconds(i64::try_from(epoch_ms).unwrap_or(i64::MAX))
 }
 
 /// A duration in milliseconds, short and human: `850 ms`, `4.2 s`, `3 min`, `2.5 h`.

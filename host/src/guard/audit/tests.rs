@@ -6,7 +6,7 @@ use crate::guard::testing::temp_dir;
 
 fn line(n: u64) -> AuditLine {
     AuditLine {
-        time: crate::guard::time::rfc3339_ms(n),
+        time: crate::time::rfc3339_ms(n),
         time_ms: n,
         tenant: "app1".into(),
         plugin: "p".into(),

@@ -2,8 +2,8 @@
 use serde_json::{json, Map, Value};
 
 use super::types::{HResult, Req, Resp};
-use crate::sim::model::{Cluster, Index};
-use crate::sim::world::World;
+use crate::model::{Cluster, Index};
+use crate::world::World;
 
 pub fn shards_header(cl: &Cluster, names: &[String]) -> Value {
     let total: usize = names.iter().map(|n| cl.indices[n].shards.len()).sum();

@@ -127,35 +127,8 @@ pub fn make_uuid(seed: u64, counter: u64) -> String {
     out
 }
 
-pub use crate::pattern::wildcard_match;
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// Epoch milliseconds as an ISO-8601 UTC timestamp ("2026-01-01T00:00:00.000Z").
-pub fn iso8601(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    let (y, m, d) = civil_from_days(days);
-    let (h, mi, s, milli) = (
-        rem / 3_600_000,
-        (rem / 60_000) % 60,
-        (rem / 1000) % 60,
-        rem % 1000,
-    );
-    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
-}
+pub use lifeguard_common::calendar::{civil_from_days, rfc3339_ms as iso8601};
+pub use lifeguard_common::pattern::wildcard_match;
 
 #[cfg(test)]
 mod tests {

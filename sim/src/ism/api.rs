@@ -4,9 +4,9 @@ use serde_json::{json, Map, Value};
 
 use super::meta::ChangePolicy;
 use super::policy::{self, StoredPolicy};
-use crate::sim::error::{OsError, OsResult};
-use crate::sim::http::types::{HResult, Req, Resp};
-use crate::sim::world::World;
+use crate::error::{OsError, OsResult};
+use crate::http::types::{HResult, Req, Resp};
+use crate::world::World;
 
 const CONFIG_INDEX: &str = ".opendistro-ism-config";
 
@@ -399,11 +399,11 @@ pub fn explain(world: &mut World, c: usize, req: &Req, path_index: Option<&str>)
             let from: usize = req.q("from").and_then(|s| s.parse().ok()).unwrap_or(0);
             let desc = req.q("sortOrder") == Some("desc");
             let query = req.q("queryString").filter(|q| *q != "*");
-            let mut managed: Vec<&crate::sim::model::Index> = cl
+            let mut managed: Vec<&crate::model::Index> = cl
                 .indices
                 .values()
                 .filter(|ix| ix.managed.is_some() && filter.matches(ix))
-                .filter(|ix| query.is_none_or(|q| crate::sim::util::wildcard_match(q, &ix.name)))
+                .filter(|ix| query.is_none_or(|q| crate::util::wildcard_match(q, &ix.name)))
                 .collect();
             if desc {
                 managed.reverse();

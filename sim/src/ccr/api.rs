@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::{refresh, remote_cluster, status_json, RepState, Replication, Rule, LEASE_MS};
-use crate::sim::error::{OsError, OsResult};
-use crate::sim::http::types::{HResult, Req, Resp};
-use crate::sim::world::World;
+use crate::error::{OsError, OsResult};
+use crate::http::types::{HResult, Req, Resp};
+use crate::world::World;
 
 fn ack() -> Resp {
     Resp::ok(json!({"acknowledged": true}))
@@ -54,7 +54,7 @@ pub fn start_replication(
         ));
     }
     let shards = leader.num_shards();
-    let mut spec = crate::sim::ops::CreateSpec {
+    let mut spec = crate::ops::CreateSpec {
         mappings: leader.mappings.clone(),
         ..Default::default()
     };
@@ -66,11 +66,11 @@ pub fn start_replication(
             spec.settings.insert(k.clone(), v.clone());
         }
     }
-    for (k, v) in crate::sim::settings::flatten(settings) {
+    for (k, v) in crate::settings::flatten(settings) {
         if let Some(v) = v {
             spec.settings.insert(
-                crate::sim::ops::index_key(&k),
-                crate::sim::settings::as_setting_string(&v),
+                crate::ops::index_key(&k),
+                crate::settings::as_setting_string(&v),
             );
         }
     }
@@ -81,7 +81,7 @@ pub fn start_replication(
     let restore_ops = leader.docs.ops(now);
     let restore_bytes = leader.docs.bytes(now);
     let dur = (restore_bytes as f64 / world.models.ccr_restore_bytes_per_sec * 1000.0) as i64;
-    crate::sim::ops::create_index(world, c, follower, spec)?;
+    crate::ops::create_index(world, c, follower, spec)?;
     world.clusters[c].ccr.reps.insert(
         follower.to_string(),
         Replication {
@@ -213,7 +213,7 @@ pub fn resume(world: &mut World, c: usize, req: &Req, follower: &str) -> HResult
     if force {
         // force_resume = internal stop + delete follower + start.
         world.clusters[c].ccr.reps.remove(follower);
-        crate::sim::ops::delete_index(world, c, follower);
+        crate::ops::delete_index(world, c, follower);
         start_replication(
             world,
             c,
@@ -269,10 +269,10 @@ pub fn update(world: &mut World, c: usize, req: &Req, follower: &str) -> HResult
         )));
     }
     let settings = body.get("settings").cloned().unwrap_or(json!({}));
-    let flat = crate::sim::settings::flatten(&settings);
+    let flat = crate::settings::flatten(&settings);
     let mut dynamic = BTreeMap::new();
     for (k, v) in flat {
-        let k = crate::sim::ops::index_key(&k);
+        let k = crate::ops::index_key(&k);
         if let Some(r) = world.clusters[c].ccr.reps.get_mut(follower) {
             r.settings
                 .insert(k.clone(), v.clone().unwrap_or(Value::Null));
@@ -282,7 +282,7 @@ pub fn update(world: &mut World, c: usize, req: &Req, follower: &str) -> HResult
             dynamic.insert(k, v);
         }
     }
-    crate::sim::ops::update_settings(world, c, follower, &dynamic)?;
+    crate::ops::update_settings(world, c, follower, &dynamic)?;
     Ok(ack())
 }
 
@@ -455,7 +455,7 @@ pub fn run_autofollow(world: &mut World, c: usize) {
             .indices
             .values()
             .filter(|ix| {
-                crate::sim::util::wildcard_match(&rule.pattern, &ix.name)
+                crate::util::wildcard_match(&rule.pattern, &ix.name)
                     && ix.follower_of().is_none()
                     && !ix.hidden()
             })

@@ -3,10 +3,10 @@ use serde_json::{json, Map, Value};
 
 use super::query::Query;
 use super::types::{parse_json, HResult, Req, Resp};
-use crate::sim::error::OsError;
-use crate::sim::model::{Cluster, DocMeta};
-use crate::sim::ops;
-use crate::sim::world::World;
+use crate::error::OsError;
+use crate::model::{Cluster, DocMeta};
+use crate::ops;
+use crate::world::World;
 
 fn shards() -> Value {
     json!({"total": 2, "successful": 1, "failed": 0})

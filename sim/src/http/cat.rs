@@ -3,9 +3,9 @@
 use serde_json::{Map, Value};
 
 use super::types::{Body, HResult, Req, Resp};
-use crate::sim::error::OsError;
-use crate::sim::util::{bytes_in_unit, iso8601, wildcard_match};
-use crate::sim::world::World;
+use crate::error::OsError;
+use crate::util::{bytes_in_unit, iso8601, wildcard_match};
+use crate::world::World;
 
 use super::cat_cols::{
     Col, Table, ALIASES, ALLOCATION, HEALTH, INDICES, NODES, SHARDS, THREAD_POOL,

@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::types::{HResult, Req, Resp};
-use crate::sim::error::OsError;
-use crate::sim::model::Cluster;
-use crate::sim::settings::{flatten, nest};
-use crate::sim::world::World;
+use crate::error::OsError;
+use crate::model::Cluster;
+use crate::settings::{flatten, nest};
+use crate::world::World;
 
 pub const VERSION: &str = "2.19.1";
 
@@ -31,7 +31,7 @@ struct Counts {
     unassigned: u64,
 }
 
-fn index_health(ix: &crate::sim::model::Index) -> (Counts, Value) {
+fn index_health(ix: &crate::model::Index) -> (Counts, Value) {
     let mut c = Counts::default();
     for s in &ix.shards {
         if s.node.is_some() {
@@ -282,7 +282,7 @@ pub fn settings(w: &mut World, r: &Req) -> HResult {
         }
     }
     cl.health_dirty = true;
-    crate::sim::alloc::reroute_all(cl);
+    crate::alloc::reroute_all(cl);
     let [p, t] = applied;
     Ok(Resp::ok(
         json!({"acknowledged": true, "persistent": out_map(&p, flat), "transient": out_map(&t, flat)}),
@@ -313,7 +313,7 @@ pub fn allocation_explain(w: &mut World, r: &Req) -> HResult {
             )))?
         }
     };
-    let mut v = crate::sim::alloc::explain(cl, &index, shard, primary, include_yes)?;
+    let mut v = crate::alloc::explain(cl, &index, shard, primary, include_yes)?;
     if r.flag("include_disk_info") {
         let disk: Map<String, Value> = cl.nodes.iter().map(|n| {
             let usage = json!({"path": "/usr/share/opensearch/data/nodes/0", "total_bytes": n.disk_total, "used_bytes": n.disk_used(),
@@ -328,7 +328,7 @@ pub fn allocation_explain(w: &mut World, r: &Req) -> HResult {
 
 pub fn reroute(w: &mut World, r: &Req) -> HResult {
     let cl = &mut w.clusters[r.cluster];
-    crate::sim::alloc::reroute_all(cl);
+    crate::alloc::reroute_all(cl);
     Ok(Resp::ok(json!({"acknowledged": true})))
 }
 
@@ -345,8 +345,8 @@ pub fn remote_info(w: &mut World, r: &Req) -> HResult {
             .strip_prefix("cluster.remote.")
             .and_then(|s| s.strip_suffix(".seeds"))
         {
-            let connected = crate::sim::ccr::remote_cluster(w, r.cluster, alias)
-                .map(|lc| crate::sim::ccr::reachable(w, lc))
+            let connected = crate::ccr::remote_cluster(w, r.cluster, alias)
+                .map(|lc| crate::ccr::reachable(w, lc))
                 .unwrap_or(false);
             o.insert(alias.to_string(), json!({"connected": connected, "mode": "sniff", "seeds": v, "num_nodes_connected": if connected {1} else {0},
                 "max_connections_per_cluster": 3, "initial_connect_timeout": "30s", "skip_unavailable": false}));
@@ -450,7 +450,7 @@ pub fn select_nodes(cl: &Cluster, spec: &str) -> Vec<usize> {
             }
             p => {
                 for (n, node) in cl.nodes.iter().enumerate() {
-                    if crate::sim::util::wildcard_match(p, &node.name) || node.id == p {
+                    if crate::util::wildcard_match(p, &node.name) || node.id == p {
                         set[n] = true;
                     }
                 }
@@ -464,13 +464,13 @@ pub fn select_nodes(cl: &Cluster, spec: &str) -> Vec<usize> {
         .collect()
 }
 
-fn pools_stats(node: &crate::sim::nodes::Node) -> Value {
+fn pools_stats(node: &crate::nodes::Node) -> Value {
     let m: Map<String, Value> = node.pools.iter().map(|p| (p.name.to_string(), json!({"threads": p.threads(), "queue": p.queue,
         "active": p.active, "rejected": p.rejected, "largest": p.largest, "completed": p.completed}))).collect();
     Value::Object(m)
 }
 
-pub fn pools_info(node: &crate::sim::nodes::Node) -> Value {
+pub fn pools_info(node: &crate::nodes::Node) -> Value {
     let m: Map<String, Value> = node.pools.iter().map(|p| {
         let v = if p.kind == "scaling" {
             json!({"type": "scaling", "core": p.core, "max": p.size, "keep_alive": "5m", "queue_size": -1})

@@ -3,8 +3,8 @@
 //! OpenSearch does), `exists` and `bool` (`must`, `filter`, `should`, `must_not`).
 use serde_json::{Map, Value};
 
-use crate::sim::error::OsError;
-use crate::sim::model::Cluster;
+use crate::error::OsError;
+use crate::model::Cluster;
 
 /// A parsed query. Lookups are resolved at parse time, against the cluster, so a terms lookup
 /// really reads the other index.

@@ -6,8 +6,8 @@ use serde_json::{json, Map, Value};
 use super::cron::{tz_offset_ms, Cron};
 use super::meta::{Meta, StepStatus};
 use super::policy::{Action, Condition, State};
-use crate::sim::util::{human_bytes, human_time, parse_bytes, parse_time_ms};
-use crate::sim::world::World;
+use crate::util::{human_bytes, human_time, parse_bytes, parse_time_ms};
+use crate::world::World;
 
 pub struct StepOutcome {
     pub status: StepStatus,
@@ -77,7 +77,7 @@ fn set(
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-    crate::sim::ops::update_settings(world, c, index, &updates).map_err(|e| e.reason)
+    crate::ops::update_settings(world, c, index, &updates).map_err(|e| e.reason)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -101,7 +101,7 @@ pub fn execute(
         }
         "attempt_rollover" => rollover(world, c, index, cfg, meta),
         "attempt_delete" => {
-            crate::sim::ops::delete_index(world, c, index);
+            crate::ops::delete_index(world, c, index);
             out(StepStatus::Completed, format!("Successfully deleted index [index={index}]"))
         }
         "set_read_only" | "attempt_set_read_only" => match set(world, c, index, &[("index.blocks.write", Some(json!("true")))]) {
@@ -147,7 +147,7 @@ pub fn execute(
             if let Some(ix) = world.clusters[c].indices.get_mut(index) {
                 ix.open = false;
             }
-            crate::sim::ops::sync_ingest_all(world, c);
+            crate::ops::sync_ingest_all(world, c);
             out(StepStatus::Completed, format!("Successfully closed index [index={index}]"))
         }
         "attempt_set_index_priority" => {
@@ -164,7 +164,7 @@ pub fn execute(
             out(StepStatus::Completed, format!("Successfully sent notification [index={index}]"))
         }
         "attempt_alias" => alias(world, c, index, cfg),
-        "attempt_stop_replication" => match crate::sim::ccr::stop(world, c, index) {
+        "attempt_stop_replication" => match crate::ccr::stop(world, c, index) {
             Ok(()) => out(StepStatus::Completed, format!("Successfully stopped replication [index={index}]")),
             Err(e) => with_cause(out(StepStatus::Failed, format!("Failed to stop replication [index={index}]")), e.reason),
         },
@@ -286,7 +286,7 @@ fn rollover(
         o.info.insert("conditions".into(), Value::Object(conds));
         return o;
     }
-    match crate::sim::rollover::rollover(world, c, &alias, None, &json!({}), false) {
+    match crate::rollover::rollover(world, c, &alias, None, &json!({}), false) {
         Ok(resp) => {
             meta.rolled_over = Some(true);
             meta.rolled_over_index_name = resp
@@ -442,7 +442,7 @@ fn allocation(
         let settled = cl.indices.get(index).is_some_and(|ix| {
             ix.shards.iter().all(|s| {
                 s.node
-                    .is_some_and(|n| crate::sim::alloc::filter_decision(ix, &cl.nodes[n]).yes)
+                    .is_some_and(|n| crate::alloc::filter_decision(ix, &cl.nodes[n]).yes)
             })
         });
         if !settled {
@@ -469,7 +469,7 @@ fn alias(world: &mut World, c: usize, index: &str, cfg: &Map<String, Value>) -> 
         if let Some(add) = a.get("add") {
             let names = alias_names(add);
             for n in names {
-                cl.put_alias(index, &n, crate::sim::ops::parse_alias_meta(add));
+                cl.put_alias(index, &n, crate::ops::parse_alias_meta(add));
             }
         }
         if let Some(rm) = a.get("remove") {
@@ -478,7 +478,7 @@ fn alias(world: &mut World, c: usize, index: &str, cfg: &Map<String, Value>) -> 
             }
         }
     }
-    crate::sim::ops::sync_ingest_all(world, c);
+    crate::ops::sync_ingest_all(world, c);
     out(
         StepStatus::Completed,
         format!("Successfully updated aliases [index={index}]"),
@@ -520,7 +520,7 @@ fn shrink(world: &mut World, c: usize, index: &str, cfg: &Map<String, Value>) ->
         .and_then(Value::as_str)
         .map(|s| s.replace("{{ctx.index}}", index))
         .unwrap_or_else(|| format!("{index}_shrunken"));
-    let spec = crate::sim::ops::CreateSpec {
+    let spec = crate::ops::CreateSpec {
         settings: [
             (
                 "index.number_of_shards".to_string(),
@@ -535,7 +535,7 @@ fn shrink(world: &mut World, c: usize, index: &str, cfg: &Map<String, Value>) ->
         aliases: Default::default(),
         mappings: src.mappings.clone(),
     };
-    match crate::sim::ops::create_index(world, c, &name, spec) {
+    match crate::ops::create_index(world, c, &name, spec) {
         Ok(_) => {
             if let Some(ix) = world.clusters[c].indices.get_mut(&name) {
                 ix.docs.base_docs = src.docs.count(world.now);

@@ -1,12 +1,12 @@
 //! The simulator's own API under `/_sim/*`: clock, faults, request log, scenarios, ingest,
-//! state. Documented in `host/src/sim/README.md`.
+//! state. Documented in `sim/README.md`.
 use serde_json::{json, Value};
 
 use super::types::{Req, Resp};
-use crate::sim::error::OsError;
-use crate::sim::faults::{self, FaultAction};
-use crate::sim::util::{iso8601, parse_time_ms};
-use crate::sim::world::World;
+use crate::error::OsError;
+use crate::faults::{self, FaultAction};
+use crate::util::{iso8601, parse_time_ms};
+use crate::world::World;
 
 fn bad(msg: impl Into<String>) -> Resp {
     Resp::from(OsError::illegal_argument(msg))
@@ -95,8 +95,8 @@ pub fn handle(w: &mut World, r: &Req) -> Resp {
         }
         ("POST" | "PUT", ["_sim", "scenario"]) => {
             let text = String::from_utf8_lossy(&r.body).to_string();
-            match crate::sim::scenario::Scenario::parse(&text)
-                .and_then(|s| crate::sim::scenario::apply(w, &s))
+            match crate::scenario::Scenario::parse(&text)
+                .and_then(|s| crate::scenario::apply(w, &s))
             {
                 Ok(()) => Resp::ok(json!({"acknowledged": true})),
                 Err(e) => bad(e.to_string()),
@@ -127,7 +127,7 @@ pub fn handle(w: &mut World, r: &Req) -> Resp {
             } else {
                 w.clusters[c].ingest.insert(alias.to_string(), (dps, bpd));
             }
-            crate::sim::ops::sync_ingest_all(w, c);
+            crate::ops::sync_ingest_all(w, c);
             Resp::ok(json!({"acknowledged": true}))
         }
         ("GET", ["_sim", "notifications"]) => {

@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::types::{HResult, Req, Resp};
-use crate::sim::error::OsError;
-use crate::sim::model::{AliasMeta, Cluster, Index};
-use crate::sim::ops;
-use crate::sim::settings::{flatten, nest, strings_to_values};
-use crate::sim::util::wildcard_match;
-use crate::sim::world::World;
+use crate::error::OsError;
+use crate::model::{AliasMeta, Cluster, Index};
+use crate::ops;
+use crate::settings::{flatten, nest, strings_to_values};
+use crate::util::wildcard_match;
+use crate::world::World;
 
 fn ack() -> Resp {
     Resp::ok(json!({"acknowledged": true}))
@@ -288,7 +288,7 @@ pub fn aliases(w: &mut World, r: &Req) -> HResult {
                 }
                 "remove_index" => {
                     for i in &concrete {
-                        crate::sim::ops::delete_index(w, c, i);
+                        crate::ops::delete_index(w, c, i);
                     }
                 }
                 other => return Err(OsError::parse(format!("[aliases] unknown field [{other}]"))),
@@ -405,7 +405,7 @@ pub fn rollover(w: &mut World, r: &Req, alias: &str, new: Option<&str>) -> HResu
             }
         }
     }
-    let v = crate::sim::rollover::rollover(w, r.cluster, alias, new, &body, r.flag("dry_run"))?;
+    let v = crate::rollover::rollover(w, r.cluster, alias, new, &body, r.flag("dry_run"))?;
     Ok(Resp::ok(v))
 }
 
@@ -462,7 +462,7 @@ pub fn open_close(w: &mut World, r: &Req, idx: &str, open: bool) -> HResult {
         out.insert(n.clone(), json!({"closed": true}));
     }
     w.clusters[c].health_dirty = true;
-    crate::sim::alloc::reroute_all(&mut w.clusters[c]);
+    crate::alloc::reroute_all(&mut w.clusters[c]);
     ops::sync_ingest_all(w, c);
     if open {
         Ok(Resp::ok(

@@ -1,7 +1,7 @@
 //! `_plugins/_ism/explain`: the exact field order and omissions of `ExplainResponse`.
 use serde_json::{json, Map, Value};
 
-use crate::sim::model::Index;
+use crate::model::Index;
 
 const PLUGINS_KEY: &str = "index.plugins.index_state_management.policy_id";
 const OPENDISTRO_KEY: &str = "index.opendistro.index_state_management.policy_id";

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::sim::error::{OsError, OsResult};
+use crate::error::{OsError, OsResult};
 
 #[derive(Debug, Clone)]
 pub struct Req {

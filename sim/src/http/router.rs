@@ -2,9 +2,9 @@
 //! for known routes with the wrong method.
 use super::types::{HResult, Req, Resp};
 use super::{cat, cluster_api, docs_api, indices_api, multi_api, stats_api};
-use crate::sim::ccr::api as ccr;
-use crate::sim::ism::api as ism;
-use crate::sim::world::World;
+use crate::ccr::api as ccr;
+use crate::ism::api as ism;
+use crate::world::World;
 
 const GET: &[&str] = &["GET"];
 const GET_HEAD: &[&str] = &["GET", "HEAD"];

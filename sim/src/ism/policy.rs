@@ -2,8 +2,8 @@
 //! injected into every action, `copy_alias` added to rollover, and so on).
 use serde_json::{json, Map, Value};
 
-use crate::sim::error::OsError;
-use crate::sim::util::{parse_bytes, parse_time_ms};
+use crate::error::OsError;
+use crate::util::{parse_bytes, parse_time_ms};
 
 pub const SCHEMA_VERSION: i64 = 21;
 
@@ -170,7 +170,7 @@ fn retry_json(r: &Retry, raw: Option<&Value>) -> Value {
     let delay = raw
         .and_then(|v| v.get("delay"))
         .cloned()
-        .unwrap_or_else(|| json!(crate::sim::util::human_time(r.delay_ms)));
+        .unwrap_or_else(|| json!(crate::util::human_time(r.delay_ms)));
     json!({"count": r.count, "backoff": r.backoff, "delay": delay})
 }
 

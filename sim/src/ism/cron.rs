@@ -1,5 +1,5 @@
 //! Five-field cron expressions for the `cron` transition condition (UTC or fixed offsets).
-use crate::sim::util::civil_from_days;
+use crate::util::civil_from_days;
 
 #[derive(Debug, Clone)]
 pub struct Cron {
@@ -140,6 +140,6 @@ mod tests {
         let c = Cron::parse("0 17 * * SAT").unwrap();
         // 2026-01-01 is a Thursday; the next Saturday 17:00 UTC is 2026-01-03T17:00Z.
         let next = c.next_after(1_767_225_600_000, 0).unwrap();
-        assert_eq!(crate::sim::util::iso8601(next), "2026-01-03T17:00:00.000Z");
+        assert_eq!(crate::util::iso8601(next), "2026-01-03T17:00:00.000Z");
     }
 }

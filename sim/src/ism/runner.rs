@@ -4,9 +4,9 @@ use serde_json::{Map, Value};
 
 use super::actions::{self, StepOutcome};
 use super::meta::{ActionMeta, Managed, Meta, StateMeta, StepMeta, StepStatus};
-use crate::sim::model::Cluster;
-use crate::sim::util::{hash_str, splitmix64};
-use crate::sim::world::{EventKind, World};
+use crate::model::Cluster;
+use crate::util::{hash_str, splitmix64};
+use crate::world::{EventKind, World};
 
 pub fn job_interval_ms(cl: &Cluster) -> i64 {
     let minutes = cl

@@ -4,8 +4,8 @@ use serde_json::{json, Value};
 
 use super::docs_api::search_names;
 use super::types::{parse_json, HResult, Req, Resp};
-use crate::sim::error::OsError;
-use crate::sim::model::Cluster;
+use crate::error::OsError;
+use crate::model::Cluster;
 
 fn validation(msg: impl std::fmt::Display) -> OsError {
     OsError::new(

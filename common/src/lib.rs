@@ -1,0 +1,11 @@
+//! # Layout
+//!
+//! Leaf helpers that the host (`lifeguard`) and the simulator (`lifeguard-sim`) share, so that
+//! both match index names and write timestamps one way. Nothing here depends on either crate.
+//!
+//! | module | job |
+//! |---|---|
+//! | [`pattern`] | OpenSearch index patterns: `*`, comma lists, `_all`, `-exclusions` |
+//! | [`calendar`] | epoch milliseconds to dates, weekdays and RFC 3339 stamps |
+pub mod calendar;
+pub mod pattern;
