@@ -25,6 +25,7 @@
 pub mod alloc;
 pub mod ccr;
 pub mod error;
+pub mod events;
 pub mod faults;
 pub mod http;
 pub mod ism;
@@ -221,7 +222,7 @@ async fn ticker(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
         {
             let mut w = shared.lock();
             if w.clock.speed > 0.0 {
-                w.catch_up();
+                events::catch_up(&mut w);
             }
         }
         shared.sync_listeners();
@@ -238,7 +239,7 @@ impl SimHandle {
     /// Current simulated time (epoch ms).
     pub fn now_ms(&self) -> i64 {
         let mut w = self.shared.lock();
-        w.catch_up();
+        events::catch_up(&mut w);
         w.now
     }
     /// Advances the clock, running every job, CCR tick and timeline event due, in time order.
@@ -246,7 +247,7 @@ impl SimHandle {
         self.advance_ms(d.as_millis() as i64);
     }
     pub fn advance_ms(&self, ms: i64) {
-        self.shared.lock().advance(ms);
+        events::advance(&mut self.shared.lock(), ms);
         self.shared.sync_listeners();
     }
     pub fn set_speed(&self, speed: f64) {

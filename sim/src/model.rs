@@ -3,7 +3,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::ccr::Ccr;
 use super::ism::meta::Managed;
 use super::ism::policy::StoredPolicy;
 use super::nodes::Node;
@@ -356,5 +355,62 @@ impl Cluster {
         self.nodes
             .iter()
             .position(|n| n.name == name_or_id || n.id == name_or_id)
+    }
+}
+
+/// Cross-cluster replication state of one cluster: its followers and auto-follow rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepState {
+    Running,
+    Paused,
+    Failed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Replication {
+    pub leader_cluster: usize,
+    pub leader_alias: String,
+    pub leader_index: String,
+    pub state: RepState,
+    pub reason: String,
+    pub started: i64,
+    pub restore_done: i64,
+    pub restore_bytes: u64,
+    pub restore_ops: u64,
+    pub restored: bool,
+    pub follower_ops: u64,
+    pub lease_renewed: i64,
+    pub unreachable_since: Option<i64>,
+    pub ops_read: u64,
+    pub bytes_read: u64,
+    pub write_time_ms: u64,
+    pub shards: u32,
+    pub settings: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub leader_alias: String,
+    pub name: String,
+    pub pattern: String,
+    pub follower_pattern: Option<String>,
+    pub settings: Value,
+    pub success: u64,
+    pub failed: u64,
+    pub failed_indices: Vec<String>,
+    pub last_execution: i64,
+}
+
+#[derive(Debug, Default)]
+pub struct Ccr {
+    pub reps: BTreeMap<String, Replication>,
+    pub rules: BTreeMap<String, Rule>,
+    pub last_autofollow: i64,
+}
+
+impl Replication {
+    /// The reason a follower shows once its shard tasks gave up on the leader.
+    pub fn auto_pause_reason(leader: &str, why: &str) -> String {
+        format!("AutoPaused:  + [[{leader}][0] - {why}]")
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::error::{OsError, OsResult};
-use super::model::{AliasMeta, Docs, Index, ShardCopy};
+use super::model::{AliasMeta, Docs, Index, RepState, Replication, ShardCopy};
 use super::settings::{as_setting_string, flatten};
 use super::world::World;
 
@@ -330,12 +330,11 @@ fn auto_manage(world: &mut World, c: usize, name: &str) {
     }
     if let Some((_, id)) = best {
         // Observed on real clusters: template-attached jobs report seq_no -2, primary term 0.
-        super::ism::runner::attach(world, c, name, &id, -2, 0);
+        super::ism::jobs::attach(world, c, name, &id, -2, 0);
     }
 }
 
 pub fn delete_index(world: &mut World, c: usize, name: &str) {
-    let now = world.now;
     let cl = &mut world.clusters[c];
     let Some(ix) = cl.indices.remove(name) else {
         return;
@@ -357,7 +356,7 @@ pub fn delete_index(world: &mut World, c: usize, name: &str) {
         }
     }
     cl.health_dirty = true;
-    super::ccr::on_index_deleted(world, c, name, now);
+    pause_replication_of_deleted(world, c, name);
 }
 
 /// Applies a flat settings update (`None` resets). Validates dynamic-ness on open indices.
@@ -546,4 +545,23 @@ pub fn write_block(ix: &Index) -> Option<OsError> {
         );
     }
     None
+}
+
+/// A deleted leader auto-pauses its followers; a deleted follower drops its replication.
+fn pause_replication_of_deleted(world: &mut World, c: usize, name: &str) {
+    world.clusters[c].ccr.reps.remove(name);
+    for cl in world.clusters.iter_mut() {
+        for rep in cl.ccr.reps.values_mut() {
+            if rep.leader_cluster == c && rep.leader_index == name && rep.state == RepState::Running
+            {
+                rep.state = RepState::Paused;
+                rep.reason = Replication::auto_pause_reason(
+                    name,
+                    &format!(
+                        "org.opensearch.index.IndexNotFoundException - \"no such index [{name}]\""
+                    ),
+                );
+            }
+        }
+    }
 }

@@ -297,7 +297,7 @@ fn create_from_spec(
             .get(name)
             .is_some_and(|i| i.managed.is_none())
         {
-            super::ism::runner::attach(world, c, name, p, seq, term);
+            super::ism::jobs::attach(world, c, name, p, seq, term);
         }
     }
     Ok(())

@@ -6,13 +6,13 @@ use std::time::Instant;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use super::faults::Faults;
+use super::faults::action::Faults;
 use super::model::Cluster;
 use super::reqlog::RequestLog;
 
 /// How often the disk/thread-pool monitor runs (`cluster.info.update.interval`, 30s).
 pub const MONITOR_MS: i64 = 30_000;
-/// Events one clock catch-up may run (see [`World::catch_up`]).
+/// Events one clock catch-up may run (see [`crate::events::catch_up`]).
 pub const CATCH_UP_BUDGET: usize = 50_000;
 /// How often follower shard tasks are advanced.
 pub const CCR_TICK_MS: i64 = 1_000;
@@ -127,90 +127,23 @@ impl World {
         }));
     }
 
-    /// Brings the world up to the clock (called before every request and by the ticker).
-    /// At most `CATCH_UP_BUDGET` events run per call: when the machine cannot keep up with
-    /// the requested speed the clock slows down instead of starving requests of the lock.
-    pub fn catch_up(&mut self) {
-        let t = self.clock.target();
-        if t <= self.now {
-            return;
-        }
-        let mut budget = CATCH_UP_BUDGET;
-        while let Some(Reverse(ev)) = self.events.peek() {
-            if ev.time > t {
-                break;
-            }
-            if budget == 0 {
-                tracing::debug!(
-                    behind_ms = t - self.now,
-                    "sim cannot keep up with its speed; slowing the clock"
-                );
-                self.clock.reanchor(self.now);
-                return;
-            }
-            budget -= 1;
-            let Some(Reverse(ev)) = self.events.pop() else {
-                break;
-            };
-            self.now = self.now.max(ev.time);
-            self.handle(ev.kind);
-        }
-        self.now = self.now.max(t);
-    }
-
-    /// Moves the clock forward by `ms`, running everything due in time order.
-    pub fn advance(&mut self, ms: i64) {
-        let target = self.clock.target().max(self.now) + ms.max(0);
-        self.clock.reanchor(target);
-        self.run_until(target);
-    }
-
     pub fn set_speed(&mut self, speed: f64) {
         let t = self.clock.target().max(self.now);
         self.clock.reanchor(t);
         self.clock.speed = speed.max(0.0);
     }
 
-    /// Processes every event with `time <= target`, earliest first (ties in scheduling order).
-    pub fn run_until(&mut self, target: i64) {
-        while let Some(Reverse(ev)) = self.events.peek() {
-            if ev.time > target {
-                break;
-            }
-            let Some(Reverse(ev)) = self.events.pop() else {
-                break;
-            };
-            self.now = self.now.max(ev.time);
-            self.handle(ev.kind);
+    /// The earliest event due at or before `target`, removed from the queue.
+    pub fn pop_due(&mut self, target: i64) -> Option<Event> {
+        if self.has_due(target) {
+            return self.events.pop().map(|Reverse(ev)| ev);
         }
-        self.now = self.now.max(target);
+        None
     }
 
-    fn handle(&mut self, kind: EventKind) {
-        match kind {
-            EventKind::IsmJob {
-                cluster,
-                index,
-                gen,
-            } => {
-                super::ism::runner::run_job(self, cluster, &index, gen);
-            }
-            EventKind::Monitor { cluster } => {
-                super::alloc::monitor(self, cluster);
-                self.schedule(self.now + MONITOR_MS, EventKind::Monitor { cluster });
-            }
-            EventKind::CcrTick { cluster } => {
-                super::ccr::tick(self, cluster);
-                self.schedule(self.now + CCR_TICK_MS, EventKind::CcrTick { cluster });
-            }
-            EventKind::Fault(id) => {
-                if let Some(action) = self.faults.scheduled.remove(&id) {
-                    if let Err(e) = super::faults::apply(self, &action) {
-                        tracing::warn!(error = %e, "scheduled fault failed");
-                    }
-                }
-            }
-        }
+    /// Whether an event is due at or before `target`.
+    pub fn has_due(&self, target: i64) -> bool {
+        self.events.peek().is_some_and(|Reverse(ev)| ev.time <= target)
     }
 
     /// Number of events waiting (for the control API and benchmarks).

@@ -2,12 +2,13 @@
 //! retention leases, auto-pause on a deleted leader, and auto-follow rules.
 pub mod api;
 
-use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
 use super::error::{OsError, OsResult};
 use super::world::World;
+
+pub use super::model::{Ccr, RepState, Replication, Rule};
 
 /// The leader's retention lease (`index.soft_deletes.retention_lease.period`, 12h).
 pub const LEASE_MS: i64 = 12 * 3_600_000;
@@ -16,55 +17,6 @@ pub const LEASE_MS: i64 = 12 * 3_600_000;
 pub const MAX_FAILURE_MS: i64 = 3_600_000;
 /// `plugins.replication.autofollow.fetch_poll_interval`.
 pub const AUTOFOLLOW_POLL_MS: i64 = 30_000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RepState {
-    Running,
-    Paused,
-    Failed,
-}
-
-#[derive(Debug, Clone)]
-pub struct Replication {
-    pub leader_cluster: usize,
-    pub leader_alias: String,
-    pub leader_index: String,
-    pub state: RepState,
-    pub reason: String,
-    pub started: i64,
-    pub restore_done: i64,
-    pub restore_bytes: u64,
-    pub restore_ops: u64,
-    pub restored: bool,
-    pub follower_ops: u64,
-    pub lease_renewed: i64,
-    pub unreachable_since: Option<i64>,
-    pub ops_read: u64,
-    pub bytes_read: u64,
-    pub write_time_ms: u64,
-    pub shards: u32,
-    pub settings: BTreeMap<String, Value>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Rule {
-    pub leader_alias: String,
-    pub name: String,
-    pub pattern: String,
-    pub follower_pattern: Option<String>,
-    pub settings: Value,
-    pub success: u64,
-    pub failed: u64,
-    pub failed_indices: Vec<String>,
-    pub last_execution: i64,
-}
-
-#[derive(Debug, Default)]
-pub struct Ccr {
-    pub reps: BTreeMap<String, Replication>,
-    pub rules: BTreeMap<String, Rule>,
-    pub last_autofollow: i64,
-}
 
 /// Which cluster a remote alias points to: seeds naming the sibling go to the sibling, any
 /// other seeds to the cluster itself (so the upstream single-cluster stories work).
@@ -106,10 +58,6 @@ pub fn remote_cluster(world: &World, c: usize, alias: &str) -> OsResult<usize> {
 
 pub fn reachable(world: &World, lc: usize) -> bool {
     !(world.clusters[lc].refusing || world.clusters[lc].unavailable)
-}
-
-fn auto_pause_reason(leader: &str, why: &str) -> String {
-    format!("AutoPaused:  + [[{leader}][0] - {why}]")
 }
 
 /// Completes the restore once its time has come (called lazily and by the tick).
@@ -165,7 +113,7 @@ pub fn tick(world: &mut World, c: usize) {
             let since = *rep.unreachable_since.get_or_insert(now);
             if now - since >= MAX_FAILURE_MS {
                 rep.state = RepState::Paused;
-                rep.reason = auto_pause_reason(
+                rep.reason = Replication::auto_pause_reason(
                     &rep.leader_index,
                     "org.opensearch.transport.ConnectTransportException - \"connect_exception\"",
                 );
@@ -197,25 +145,6 @@ pub fn tick(world: &mut World, c: usize) {
     {
         world.clusters[c].ccr.last_autofollow = now;
         api::run_autofollow(world, c);
-    }
-}
-
-/// A deleted leader auto-pauses its followers; a deleted follower drops its replication.
-pub fn on_index_deleted(world: &mut World, c: usize, name: &str, _now: i64) {
-    world.clusters[c].ccr.reps.remove(name);
-    for cl in world.clusters.iter_mut() {
-        for rep in cl.ccr.reps.values_mut() {
-            if rep.leader_cluster == c && rep.leader_index == name && rep.state == RepState::Running
-            {
-                rep.state = RepState::Paused;
-                rep.reason = auto_pause_reason(
-                    name,
-                    &format!(
-                        "org.opensearch.index.IndexNotFoundException - \"no such index [{name}]\""
-                    ),
-                );
-            }
-        }
     }
 }
 

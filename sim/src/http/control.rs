@@ -41,7 +41,7 @@ pub fn handle(w: &mut World, r: &Req) -> Resp {
                 _ => None,
             };
             if let Some(ms) = adv {
-                w.advance(ms);
+                crate::events::advance(w, ms);
             }
             Resp::ok(clock_json(w))
         }

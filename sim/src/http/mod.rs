@@ -154,7 +154,7 @@ fn injected(status: u16, retry_after: Option<u64>) -> Resp {
 /// the latency to add.
 pub fn handle_sync(shared: &Shared, req: &Req) -> (Resp, u64) {
     let mut w = shared.lock();
-    w.catch_up();
+    crate::events::catch_up(&mut w);
     if req.path.starts_with("/_sim") {
         return (control::handle(&mut w, req), 0);
     }

@@ -197,7 +197,7 @@ pub fn add(world: &mut World, c: usize, req: &Req, path_index: Option<&str>) -> 
                 "Matches restricted index pattern defined in the cluster setting",
             ));
         } else {
-            super::runner::attach(world, c, &name, &policy_id, seq, term);
+            super::jobs::attach(world, c, &name, &policy_id, seq, term);
             updated += 1;
         }
     }
@@ -360,7 +360,7 @@ pub fn retry(world: &mut World, c: usize, req: &Req, path_index: Option<&str>) -
         reschedule.push(name);
     }
     for name in reschedule {
-        super::runner::schedule_next(world, c, &name);
+        super::jobs::schedule_next(world, c, &name);
     }
     Ok(status_response(updated, failed))
 }

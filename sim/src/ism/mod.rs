@@ -3,6 +3,7 @@ pub mod actions;
 pub mod api;
 pub mod cron;
 pub mod explain;
+pub mod jobs;
 pub mod meta;
 pub mod policy;
 pub mod runner;
