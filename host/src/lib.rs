@@ -43,3 +43,4 @@ pub use lifeguard_sim as sim;
 pub mod snapshot;
 pub mod telemetry;
 pub mod time;
+pub mod units;

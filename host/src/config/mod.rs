@@ -2,7 +2,6 @@
 //! Every error names the file, the line and the key (see [`load`]).
 mod load;
 mod locate;
-mod units;
 mod validate;
 
 #[cfg(test)]
@@ -15,7 +14,6 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use load::{load_file, parse_str, ConfigError};
-pub use units::{parse_duration, parse_size};
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::load::{ConfigError, Validator};
 use super::locate::Seg::{self, Index as I, Key as K};
-use super::units::{parse_duration, parse_size};
+use crate::units::{parse_duration, parse_size};
 use super::{Config, OverlapPolicy, Resolved, TenantConfig};
 use crate::cluster::http::{auth_mode_error, check_url, ClusterConfig};
 use crate::guard::audit::Rotation;
@@ -99,7 +99,12 @@ impl Validator<'_> {
             self.tenant(ti, t, &clusters)?;
             plugin_intervals.push(self.plugins(ti, t, interval)?);
         }
-        let warnings = self.overlaps(c)?;
+        let mut warnings = self.overlaps(c)?;
+        if let Some(secs) = c.guard.breaker.cool_down_secs {
+            let path = [K("guard"), K("breaker"), K("cool_down_secs")];
+            let msg = format!("deprecated; write cool_down = \"{secs}s\" (this value is used)");
+            warnings.push(self.at(&path, msg).to_string());
+        }
         Ok(Resolved {
             interval,
             shutdown_grace,

@@ -3,17 +3,18 @@
 //! The host feeds it what it sees each tick: [`Breaker::observe_health`],
 //! [`Breaker::observe_thread_pools`] (or both at once with [`Breaker::observe`]), and
 //! [`Breaker::record_transport_result`] for each request the client made. Any bad input opens
-//! it. Once `cool_down_secs` have passed since the last bad input it is half-open; the next
+//! it. Once `cool_down` has passed since the last bad input it is half-open; the next
 //! good health or thread-pool observation closes it, provided the other input is not bad
 //! either, and a bad one opens it again. Mutations are refused while open or half-open (the
 //! probe is the observation, not a tenant's write); reads are never refused.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::model::{HealthStatus, ThreadPool};
-use crate::runtime::Clock;
+use crate::time::Clock;
 
 /// The health at which the breaker opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +32,7 @@ pub enum HealthFloor {
 /// queue_ratio = 0.8             # open when a pool's queue >= 80 % of its queue_size
 /// pools = ["write", "management", "search", "force_merge"]
 /// transport_failures = 5        # consecutive failed requests that open it
-/// cool_down_secs = 30           # open → half-open after this long without a bad input
+/// cool_down = "30s"            # open → half-open after this long without a bad input
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,9 +49,17 @@ pub struct BreakerConfig {
     /// Default 5.
     #[serde(default = "default_failures")]
     pub transport_failures: u32,
-    /// Default 30.
-    #[serde(default = "default_cool_down")]
-    pub cool_down_secs: u64,
+    /// Default 30 s.
+    #[serde(
+        default = "default_cool_down",
+        deserialize_with = "crate::units::deserialize_duration",
+        serialize_with = "crate::units::serialize_duration"
+    )]
+    pub cool_down: Duration,
+    /// Deprecated spelling of `cool_down` in whole seconds; still read (it wins when both are
+    /// set, as before) and reported by config validation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cool_down_secs: Option<u64>,
 }
 
 fn default_floor() -> HealthFloor {
@@ -67,8 +76,8 @@ fn default_pools() -> Vec<String> {
 fn default_failures() -> u32 {
     5
 }
-fn default_cool_down() -> u64 {
-    30
+fn default_cool_down() -> Duration {
+    Duration::from_secs(30)
 }
 
 impl Default for BreakerConfig {
@@ -78,7 +87,18 @@ impl Default for BreakerConfig {
             queue_ratio: default_ratio(),
             pools: default_pools(),
             transport_failures: default_failures(),
-            cool_down_secs: default_cool_down(),
+            cool_down: default_cool_down(),
+            cool_down_secs: None,
+        }
+    }
+}
+
+impl BreakerConfig {
+    /// The cool-down in milliseconds; the deprecated `cool_down_secs` wins when set.
+    pub fn cool_down_ms(&self) -> u64 {
+        match self.cool_down_secs {
+            Some(secs) => secs.saturating_mul(1000),
+            None => u64::try_from(self.cool_down.as_millis()).unwrap_or(u64::MAX),
         }
     }
 }
@@ -239,7 +259,7 @@ impl Breaker {
     }
 
     fn cool_down_ms(&self) -> u64 {
-        self.cfg.cool_down_secs.saturating_mul(1000)
+        self.cfg.cool_down_ms()
     }
 
     fn health_verdict(&self, status: HealthStatus) -> Option<String> {

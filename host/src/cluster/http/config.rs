@@ -29,12 +29,12 @@
 //! follower_cluster_role = "all_access"
 //! ```
 //!
-//! Durations are strings read by [`crate::config::parse_duration`], as in the rest of the
+//! Durations are strings read by [`crate::units::parse_duration`], as in the rest of the
 //! config: whole numbers with a unit (`"250ms"`, `"2s"`), or several such parts summed
 //! (`"1m30s"`, `"1h 30m"`). Bare numbers are rejected so nobody has to guess the unit.
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 /// One named cluster.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -52,13 +52,13 @@ pub struct ClusterConfig {
     #[serde(default)]
     pub tls: TlsConfig,
     /// TCP connect (and TLS handshake) timeout.
-    #[serde(default = "defaults::connect", deserialize_with = "duration")]
+    #[serde(default = "defaults::connect", deserialize_with = "crate::units::deserialize_duration")]
     pub connect_timeout: Duration,
     /// One HTTP attempt, from sending to the end of the body.
-    #[serde(default = "defaults::request", deserialize_with = "duration")]
+    #[serde(default = "defaults::request", deserialize_with = "crate::units::deserialize_duration")]
     pub request_timeout: Duration,
     /// One call, across retries, backoff and failover.
-    #[serde(default = "defaults::overall", deserialize_with = "duration")]
+    #[serde(default = "defaults::overall", deserialize_with = "crate::units::deserialize_duration")]
     pub overall_timeout: Duration,
     /// Backoff for retryable failures.
     #[serde(default)]
@@ -123,10 +123,10 @@ pub struct RetryConfig {
     #[serde(default = "defaults::attempts")]
     pub max_attempts: u32,
     /// Backoff ceiling of the first retry.
-    #[serde(default = "defaults::base_delay", deserialize_with = "duration")]
+    #[serde(default = "defaults::base_delay", deserialize_with = "crate::units::deserialize_duration")]
     pub base_delay: Duration,
     /// Largest computed backoff (a longer `Retry-After` is still honoured).
-    #[serde(default = "defaults::max_delay", deserialize_with = "duration")]
+    #[serde(default = "defaults::max_delay", deserialize_with = "crate::units::deserialize_duration")]
     pub max_delay: Duration,
 }
 
@@ -163,11 +163,6 @@ mod defaults {
     pub fn max_delay() -> Duration {
         Duration::from_secs(5)
     }
-}
-
-fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    let text = String::deserialize(d)?;
-    crate::config::parse_duration(&text).map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]

@@ -1,5 +1,9 @@
-//! Duration and size strings in config files.
+//! Durations and sizes as people write them in config files: `"20s"`, `"1h 30m"`, `"64mb"`.
+//! One parser each, used by the config validation and by serde for nested sections, so a
+//! duration means the same wherever it is set.
 use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serializer};
 
 /// "20s", "5m", "1h 30m", "1m30s", "250ms": whole numbers with units, parts summed. The one
 /// duration parser of the config, cluster timeouts included. Fractions (`"1.5s"`) are
@@ -41,6 +45,17 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         return Err(format!("size {s:?} is out of range"));
     }
     Ok(bytes as u64)
+}
+
+/// serde `deserialize_with` for a duration field: the string through [`parse_duration`].
+pub fn deserialize_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_duration(&text).map_err(serde::de::Error::custom)
+}
+
+/// serde `serialize_with` for a duration field, in the form [`parse_duration`] reads back.
+pub fn serialize_duration<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&humantime::format_duration(*d).to_string())
 }
 
 #[cfg(test)]
