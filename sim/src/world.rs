@@ -143,7 +143,9 @@ impl World {
 
     /// Whether an event is due at or before `target`.
     pub fn has_due(&self, target: i64) -> bool {
-        self.events.peek().is_some_and(|Reverse(ev)| ev.time <= target)
+        self.events
+            .peek()
+            .is_some_and(|Reverse(ev)| ev.time <= target)
     }
 
     /// Number of events waiting (for the control API and benchmarks).

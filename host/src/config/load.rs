@@ -289,11 +289,18 @@ config = { target = "30gb" }
     fn cool_down_is_a_duration_and_the_old_key_is_deprecated() {
         let new = parse(&format!("{GOOD}\n[guard.breaker]\ncool_down = \"2m\"\n")).unwrap();
         assert_eq!(new.config.guard.breaker.cool_down_ms(), 120_000);
-        assert!(new.resolved.warnings.is_empty(), "{:?}", new.resolved.warnings);
+        assert!(
+            new.resolved.warnings.is_empty(),
+            "{:?}",
+            new.resolved.warnings
+        );
         let old = parse(&format!("{GOOD}\n[guard.breaker]\ncool_down_secs = 7\n")).unwrap();
         assert_eq!(old.config.guard.breaker.cool_down_ms(), 7_000);
         let w = old.resolved.warnings.join("\n");
-        assert!(w.contains("guard.breaker.cool_down_secs: deprecated"), "{w}");
+        assert!(
+            w.contains("guard.breaker.cool_down_secs: deprecated"),
+            "{w}"
+        );
         assert!(w.contains("cool_down = \"7s\""), "{w}");
         let bad = parse(&format!("{GOOD}\n[guard.breaker]\ncool_down = \"soon\"\n"));
         let e = bad.unwrap_err().to_string();

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use super::load::{ConfigError, Validator};
 use super::locate::Seg::{self, Index as I, Key as K};
-use crate::units::{parse_duration, parse_size};
 use super::{Config, OverlapPolicy, Resolved, TenantConfig};
 use crate::cluster::http::{auth_mode_error, check_url, ClusterConfig};
 use crate::guard::audit::Rotation;
 use crate::guard::{Grant, GrantConfig, MaintenanceWindows, WindowConfig};
+use crate::units::{parse_duration, parse_size};
 
 impl Validator<'_> {
     fn duration(&self, path: &[Seg<'_>], s: &str) -> Result<Duration, ConfigError> {

@@ -12,10 +12,10 @@ use super::backup::PolicyBackups;
 use super::breaker::Breaker;
 use super::budget::Budget;
 use super::scope::Grant;
-use crate::time;
 use super::window::MaintenanceWindows;
 use crate::cluster::{ApiError, DynCluster};
 use crate::runtime::{Clock, ReasonCell};
+use crate::time;
 
 /// Everything the guard needs for one run of one plugin against one cluster.
 #[derive(Clone)]

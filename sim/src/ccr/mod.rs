@@ -2,7 +2,6 @@
 //! retention leases, auto-pause on a deleted leader, and auto-follow rules.
 pub mod api;
 
-
 use serde_json::{json, Value};
 
 use super::error::{OsError, OsResult};

@@ -121,4 +121,3 @@ impl Faults {
         self.next_id
     }
 }
-

@@ -52,13 +52,22 @@ pub struct ClusterConfig {
     #[serde(default)]
     pub tls: TlsConfig,
     /// TCP connect (and TLS handshake) timeout.
-    #[serde(default = "defaults::connect", deserialize_with = "crate::units::deserialize_duration")]
+    #[serde(
+        default = "defaults::connect",
+        deserialize_with = "crate::units::deserialize_duration"
+    )]
     pub connect_timeout: Duration,
     /// One HTTP attempt, from sending to the end of the body.
-    #[serde(default = "defaults::request", deserialize_with = "crate::units::deserialize_duration")]
+    #[serde(
+        default = "defaults::request",
+        deserialize_with = "crate::units::deserialize_duration"
+    )]
     pub request_timeout: Duration,
     /// One call, across retries, backoff and failover.
-    #[serde(default = "defaults::overall", deserialize_with = "crate::units::deserialize_duration")]
+    #[serde(
+        default = "defaults::overall",
+        deserialize_with = "crate::units::deserialize_duration"
+    )]
     pub overall_timeout: Duration,
     /// Backoff for retryable failures.
     #[serde(default)]
@@ -123,10 +132,16 @@ pub struct RetryConfig {
     #[serde(default = "defaults::attempts")]
     pub max_attempts: u32,
     /// Backoff ceiling of the first retry.
-    #[serde(default = "defaults::base_delay", deserialize_with = "crate::units::deserialize_duration")]
+    #[serde(
+        default = "defaults::base_delay",
+        deserialize_with = "crate::units::deserialize_duration"
+    )]
     pub base_delay: Duration,
     /// Largest computed backoff (a longer `Retry-After` is still honoured).
-    #[serde(default = "defaults::max_delay", deserialize_with = "crate::units::deserialize_duration")]
+    #[serde(
+        default = "defaults::max_delay",
+        deserialize_with = "crate::units::deserialize_duration"
+    )]
     pub max_delay: Duration,
 }
 
