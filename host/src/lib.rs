@@ -7,23 +7,34 @@
 //! | module         | job |
 //! |----------------|-----|
 //! | [`bindings`]   | the one `wasmtime::component::bindgen!` site for `wit/` |
-//! | [`runtime`]    | engine (fuel, epochs, limits), per-run store state, loading and running plugins |
-//! | [`capability`] | one file per WIT interface: the generated `Host` traits implemented for the store |
+//! | [`runtime`]    | engine (fuel, epochs, limits), per-run store state and its per-interface views, loading and running plugins |
+//! | [`capability`] | one file per WIT interface: the generated `Host` traits implemented for each interface's view |
 //! | [`cluster`]    | the [`cluster::ClusterApi`] trait, its typed model, and the HTTP client |
-//! | [`guard`]      | tenant scope, circuit breaker, dry-run, mutation budget, audit log |
+//! | [`guard`]      | tenant scope, circuit breaker, dry-run, mutation budget, the audit stream ([`guard::AuditSink`]) |
 //! | [`snapshot`]   | the per-tick shared cluster snapshot |
-//! | [`pattern`]    | index patterns and expressions (`*`, `_all`, `-exclusions`), matched one way everywhere |
 //! | [`reconcile`]  | the scheduler (knows neither wasm nor HTTP) |
-//! | [`daemon`]     | `lifeguard run`: wires config, registry, guard, snapshot and scheduler into one host |
+//! | [`daemon`]     | `lifeguard run`: wires config, registry, guard, snapshot and scheduler into one [`daemon::Host`] |
 //! | [`registry`]   | plugin directory, hot reload, versions, atomic swap |
 //! | [`telemetry`]  | Prometheus metrics, `/healthz`, `/readyz`, status page |
-//! | [`config`]     | the TOML configuration and its validation |
+//! | [`config`]     | the TOML configuration and its validation (durations and sizes through [`units`]) |
 //! | [`check`]      | `lifeguard check`: validate a component before it is ever scheduled |
 //! | [`plan`]       | `lifeguard plan`: every plugin in dry-run, the would-be mutations by tenant |
-//! | [`sim`]        | the simulated OpenSearch cluster (`lifeguard sim`) |
 //! | [`demo`]       | `lifeguard demo`: three tenants over two simulated days |
 //! | [`scaffold`]   | `lifeguard new`: plugin project templates per language |
 //! | [`cli`]        | one file per subcommand; `main.rs` only dispatches |
+//!
+//! Leaf modules, imported by the others and importing none of them:
+//!
+//! | module        | job |
+//! |---------------|-----|
+//! | [`time`]      | the one [`time::Clock`]: system, simulator and manual clocks; RFC 3339 |
+//! | [`units`]     | durations and sizes, parsed one way for config and serde alike |
+//! | [`pattern`]   | index patterns and expressions (`*`, `_all`, `-exclusions`), from `lifeguard-common` |
+//! | `testing`     | test doubles (`FakeCluster`, temp dirs), for unit tests and, with the `test-support` feature, the end-to-end tests |
+//!
+//! Other crates of the workspace: [`sim`] (`lifeguard-sim`, the simulated OpenSearch pair
+//! behind `lifeguard sim`, with a typed control surface, [`sim::SimHandle`]) and
+//! `lifeguard-common` (index patterns and calendar arithmetic, shared by host and simulator).
 pub mod bindings;
 pub mod capability;
 pub mod check;
@@ -42,5 +53,7 @@ pub mod scaffold;
 pub use lifeguard_sim as sim;
 pub mod snapshot;
 pub mod telemetry;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod time;
 pub mod units;

@@ -3,12 +3,17 @@
 //! A faithful, deterministic stand-in for OpenSearch with the ISM and CCR plugins, served over
 //! HTTP on loopback. `lifeguard sim` runs it from the command line; tests and the host start it
 //! in-process with [`Sim::start`] and drive its clock through the returned [`SimHandle`] (or
-//! over HTTP under `/_sim/*`, see `README.md` in this folder).
+//! over HTTP under `/_sim/*`, see `README.md` in this folder). In-process callers use the
+//! typed control calls of [`SimHandle`] ([`SimHandle::set_ingest`],
+//! [`SimHandle::create_autofollow`], [`SimHandle::inject`], …), which share their code with the
+//! `/_sim/*` and REST handlers, never HTTP to themselves.
 //!
 //! | module | job |
 //! |---|---|
 //! | [`world`] | clusters, the simulated clock and the time-ordered event queue |
-//! | [`model`] | indices, shards, aliases, docs, cluster settings |
+//! | [`events`] | the one event dispatch: runs what the queue says is due, in time order |
+//! | [`model`] | the state types: indices, shards, aliases, docs, replication, cluster settings |
+//! | [`error`] | [`SimError`] for the library API, [`OsError`] for OpenSearch-shaped HTTP errors |
 //! | [`nodes`] | nodes, disks, thread pools and their load model |
 //! | [`alloc`] | allocation deciders, reroute, disk monitor, allocation explain |
 //! | [`ops`] | index operations shared by REST, ISM, CCR and scenarios |
@@ -18,6 +23,9 @@
 //! | [`faults`] | latency, error storms, node loss, disk fill, outages, saturation |
 //! | [`scenario`] | TOML/JSON scenarios and timelines |
 //! | [`http`] | listeners, routing, the REST handlers and `/_sim/*` |
+//! | [`settings`] | settings as OpenSearch handles them: nested or flat JSON, `null` resets |
+//! | [`reqlog`] | the request log behind `/_sim/requests` |
+//! | [`util`] | time and byte-size values, ids |
 // Handlers return `OsError` (an OpenSearch error body with its extra fields) by value: it is
 // the cold path of a simulator, and boxing it would only add noise to every handler.
 #![allow(clippy::result_large_err)]
@@ -229,6 +237,26 @@ async fn ticker(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Which cluster of the simulated pair a control call is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Leader,
+    Follower,
+}
+
+impl Side {
+    /// The world's cluster slot; the follower exists only when the sim was started with one.
+    fn cluster(self, world: &World) -> Result<usize, SimError> {
+        match self {
+            Side::Leader => Ok(0),
+            Side::Follower if world.clusters.len() > 1 => Ok(1),
+            Side::Follower => Err(SimError::Control(
+                "this simulator runs no follower cluster".into(),
+            )),
+        }
+    }
+}
+
 impl SimHandle {
     pub fn leader_url(&self) -> &str {
         &self.leader_url
@@ -272,6 +300,46 @@ impl SimHandle {
     }
     pub fn load_scenario(&self, s: &Scenario) -> Result<(), SimError> {
         scenario::apply(&mut self.shared.lock(), s)
+    }
+    /// Sets the ingest rate of an alias's write index (0 stops it); what `POST /_sim/ingest`
+    /// does.
+    pub fn set_ingest(
+        &self,
+        side: Side,
+        alias: &str,
+        docs_per_sec: f64,
+        bytes_per_doc: f64,
+    ) -> Result<(), SimError> {
+        let mut w = self.shared.lock();
+        let c = side.cluster(&w)?;
+        ops::set_ingest(&mut w, c, alias, docs_per_sec, bytes_per_doc);
+        drop(w);
+        self.shared.sync_listeners();
+        Ok(())
+    }
+    /// Creates an auto-follow rule on `side` for leader indices matching `pattern` on the
+    /// remote `leader_alias`; what `POST _plugins/_replication/_autofollow` does.
+    pub fn create_autofollow(
+        &self,
+        side: Side,
+        leader_alias: &str,
+        name: &str,
+        pattern: &str,
+    ) -> Result<(), SimError> {
+        let rule = ccr::api::RuleSpec {
+            leader_alias,
+            name,
+            pattern,
+            follower_pattern: None,
+            settings: json!({}),
+        };
+        let mut w = self.shared.lock();
+        let c = side.cluster(&w)?;
+        let r = ccr::api::put_autofollow_rule(&mut w, c, &rule)
+            .map_err(|e| SimError::Control(format!("auto-follow rule {name}: {}", e.reason)));
+        drop(w);
+        self.shared.sync_listeners();
+        r
     }
     /// Runs a closure on the world (for assertions and set-ups the HTTP API does not cover).
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {

@@ -461,6 +461,19 @@ pub fn update_settings(
     Ok(())
 }
 
+/// Sets the ingest rate of `alias` on cluster `c` (a rate of 0 or below stops it) and gives
+/// the write indices their new rates.
+pub fn set_ingest(world: &mut World, c: usize, alias: &str, docs_per_sec: f64, bytes_per_doc: f64) {
+    if docs_per_sec <= 0.0 {
+        world.clusters[c].ingest.remove(alias);
+    } else {
+        world.clusters[c]
+            .ingest
+            .insert(alias.to_string(), (docs_per_sec, bytes_per_doc));
+    }
+    sync_ingest_all(world, c);
+}
+
 /// Gives each ingest alias's write index its rate; every other index stops growing.
 pub fn sync_ingest_all(world: &mut World, c: usize) {
     let now = world.now;

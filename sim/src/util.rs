@@ -1,4 +1,4 @@
-//! Small pure helpers: OpenSearch time and byte-size values, ids, wildcard matching.
+//! Small pure helpers: OpenSearch time and byte-size values and ids (patterns come from `lifeguard-common`).
 
 /// Parses an OpenSearch time value ("5m", "1h", "7d", "500ms", "30s", "1.5h") into milliseconds.
 pub fn parse_time_ms(s: &str) -> Option<i64> {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use lifeguard::guard::audit::read_audit_report;
 use lifeguard::guard::MemoryAudit;
-use lifeguard::guard::Outcome;
+use lifeguard::guard::Verdict;
 use lifeguard::runtime::{FileState, StateStore};
 use lifeguard::sim::{Scenario, Sim, SimHandle, SimOptions};
 use serde_json::{json, Value};
@@ -319,7 +319,7 @@ async fn kill_9_at_random_points_loses_nothing_and_repeats_nothing() {
     let intents: Vec<_> = audit
         .lines
         .iter()
-        .filter(|l| l.outcome == Outcome::Intent)
+        .filter(|l| l.outcome == Verdict::Intent)
         .collect();
     let unaudited: Vec<String> = applied
         .iter()
@@ -342,7 +342,7 @@ async fn kill_9_at_random_points_loses_nothing_and_repeats_nothing() {
     let unknown = audit
         .lines
         .iter()
-        .filter(|l| l.outcome == Outcome::UnknownAfterCrash)
+        .filter(|l| l.outcome == Verdict::UnknownAfterCrash)
         .count();
     eprintln!(
         "{} mutations applied, {} audit lines ({} intents, {} answered unknown after a crash), {} skipped, torn tail {}",

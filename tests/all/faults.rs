@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use lifeguard::cluster::http::ClusterConfig;
 use lifeguard::guard::{MemoryAudit, Phase};
-use lifeguard::runtime::{FileState, Outcome, RunReport, StateStore};
+use lifeguard::runtime::{FileState, RunOutcome, RunReport, StateStore};
 use serde_json::{json, Value};
 
 use crate::plugins::ccr_failover;
@@ -112,7 +112,7 @@ async fn transport_faults_open_the_breaker_and_mutations_resume_within_two_ticks
         for tick in 1..=6 {
             let (phase, r, sent) = doctor_tick(&lab, tick).await;
             assert!(
-                !matches!(r.outcome, Outcome::Ok { .. }),
+                !matches!(r.outcome, RunOutcome::Ok { .. }),
                 "{}: tick {tick} cannot succeed: {:?}",
                 fault.name,
                 r.outcome
@@ -139,7 +139,7 @@ async fn transport_faults_open_the_breaker_and_mutations_resume_within_two_ticks
         let (phase, r, sent) = doctor_tick(&lab, 7).await;
         assert_ne!(phase, Phase::Closed, "{}", fault.name);
         match &r.outcome {
-            Outcome::Transient { message } => {
+            RunOutcome::Transient { message } => {
                 assert!(
                     message.contains("breaker open"),
                     "{}: {message}",
@@ -174,7 +174,11 @@ async fn a_429_storm_across_a_run_sends_the_policy_once_after_it_passes() {
         Phase::Closed,
         "a 429 is back-pressure, not a broken cluster"
     );
-    assert!(!matches!(r.outcome, Outcome::Ok { .. }), "{:?}", r.outcome);
+    assert!(
+        !matches!(r.outcome, RunOutcome::Ok { .. }),
+        "{:?}",
+        r.outcome
+    );
     assert!(sent.len() >= 2, "the plugin tried: {sent:?}");
     assert!(
         lab.mutations()

@@ -7,8 +7,8 @@ use lifeguard::cluster::model::EnsureResult;
 use lifeguard::cluster::ops;
 use lifeguard::cluster::ApiError;
 use lifeguard::guard::audit::read_audit_report;
-use lifeguard::guard::{AuditSink, FileAudit, MemoryAudit, Outcome, Phase};
-use lifeguard::runtime::{LoadedPlugin, Outcome as RunOutcome};
+use lifeguard::guard::{AuditSink, FileAudit, MemoryAudit, Phase, Verdict};
+use lifeguard::runtime::{LoadedPlugin, RunOutcome};
 use serde_json::{json, Value};
 
 use crate::plugins::ism_doctor;
@@ -97,7 +97,7 @@ async fn breaker_blocks(lab: &Lab, cause: &str, heal: impl FnOnce(&Lab)) {
     let audit = audit_lines(lab);
     assert!(!audit.is_empty());
     assert!(
-        audit.iter().all(|l| l.outcome == Outcome::Throttled),
+        audit.iter().all(|l| l.outcome == Verdict::Throttled),
         "{audit:?}"
     );
 
@@ -167,7 +167,7 @@ async fn out_of_scope_mutations_through_every_wit_function_are_denied_and_never_
         "one line per mutation attempt: {audit:?}"
     );
     assert!(
-        audit.iter().all(|l| l.outcome == Outcome::Denied),
+        audit.iter().all(|l| l.outcome == Verdict::Denied),
         "{audit:?}"
     );
     // The target index is as it was.
@@ -207,7 +207,7 @@ async fn dry_run_sends_nothing_and_audits_every_attempt() {
         "{verbs:?}"
     );
     assert!(
-        audit.iter().all(|l| l.outcome == Outcome::DryRun),
+        audit.iter().all(|l| l.outcome == Verdict::DryRun),
         "{audit:?}"
     );
     // The cluster is untouched.
@@ -274,8 +274,8 @@ async fn a_crash_mid_write_leaves_earlier_audit_lines_readable() {
     let before = read_audit_report(&path).unwrap();
     assert_eq!(before.lines.len(), 6, "{before:?}");
     assert!(!before.torn_tail);
-    let kinds: Vec<Outcome> = before.lines.iter().map(|l| l.outcome).collect();
-    assert_eq!(kinds, [Outcome::Intent, Outcome::Sent].repeat(3));
+    let kinds: Vec<Verdict> = before.lines.iter().map(|l| l.outcome).collect();
+    assert_eq!(kinds, [Verdict::Intent, Verdict::Sent].repeat(3));
 
     // The host dies halfway through writing the last outcome line.
     let text = std::fs::read_to_string(&path).unwrap();
@@ -300,7 +300,7 @@ async fn a_crash_mid_write_leaves_earlier_audit_lines_readable() {
     let recent = audit.recent(10);
     assert_eq!(recent[..5], before.lines[..5]);
     assert_eq!(recent.len(), 6);
-    assert_eq!(recent[5].outcome, Outcome::UnknownAfterCrash);
+    assert_eq!(recent[5].outcome, Verdict::UnknownAfterCrash);
     assert_eq!(recent[5].id, before.lines[4].id);
     let lab = Lab::with(ism_doctor::SCENARIO, audit).await;
     lab.advance("2m");

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use lifeguard::check::{check_bytes, CheckError};
 use lifeguard::daemon::HostOptions;
 use lifeguard::guard::audit::read_audit_report;
-use lifeguard::guard::Outcome as AuditOutcome;
-use lifeguard::reconcile::{JobState, JobStatus, Outcome};
+use lifeguard::guard::Verdict;
+use lifeguard::reconcile::{JobOutcome, JobState, JobStatus};
 use lifeguard::registry::RegistryEvent;
 use lifeguard::runtime::{content_version, LoadError, TrapKind};
 use serde_json::Value;
@@ -24,7 +24,7 @@ use crate::support::host::{install_bytes, rig_with, tenant, Rig};
 const GOOD_EVERY: Duration = Duration::from_millis(250);
 
 /// Fuel enough to fill the whole memory (the bomb must die of memory, not fuel); memory room
-/// for the 100 MiB argument to be built in the guest; a deadline the log flood (20,000 host
+/// for the 100 MiB argument to be built in the guest; a deadline the log flood (2,000 host
 /// calls) meets on a loaded 2-core machine with a debug host.
 const LIMITS: &str = r#"
 fuel = 1000000000
@@ -116,7 +116,7 @@ fn job<'a>(st: &'a [JobStatus], t: &str) -> &'a JobStatus {
 
 fn trap_kind(j: &JobStatus) -> Option<&str> {
     match &j.last_outcome {
-        Some(Outcome::Trap { kind, .. }) => Some(kind.as_str()),
+        Some(JobOutcome::Trap { kind, .. }) => Some(kind.as_str()),
         _ => None,
     }
 }
@@ -153,7 +153,7 @@ fn settled(st: &[JobStatus], refused: &HashMap<String, String>) -> bool {
     let parked = job(st, "bigarg").state == JobState::Parked;
     let ran = ["spam", "intruder"]
         .iter()
-        .all(|t| matches!(job(st, t).last_outcome, Some(Outcome::Ok { .. })));
+        .all(|t| matches!(job(st, t).last_outcome, Some(JobOutcome::Ok { .. })));
     quarantined && parked && ran && refused.len() == REFUSED.len()
 }
 
@@ -182,7 +182,7 @@ async fn every_hostile_plugin_at_once_on_one_scheduler() {
         .map(|t| job(&first, t).runs)
         .collect();
 
-    let mut events = host.registry.subscribe();
+    let mut events = host.registry().subscribe();
     let stop = Arc::new(AtomicBool::new(false));
     let churner = churn(&rig, stop.clone());
     for name in REFUSED {
@@ -244,7 +244,7 @@ async fn every_hostile_plugin_at_once_on_one_scheduler() {
     let mut live = false;
     for _ in 0..100 {
         if host
-            .registry
+            .registry()
             .get("churn.wasm")
             .is_some_and(|v| v.version() == last)
         {
@@ -287,7 +287,7 @@ async fn every_hostile_plugin_at_once_on_one_scheduler() {
     }
     // The 100 MiB argument is refused by the host as invalid; the guest gives up for good.
     match &job(&st, "bigarg").last_outcome {
-        Some(Outcome::Terminal(m)) => {
+        Some(JobOutcome::Terminal(m)) => {
             assert!(m.starts_with("invalid:") && m.contains("cap"), "{m}")
         }
         other => panic!("bigarg: {other:?}"),
@@ -296,12 +296,12 @@ async fn every_hostile_plugin_at_once_on_one_scheduler() {
     let good_version = content_version(&std::fs::read(guest_path("good")).unwrap());
     for name in REFUSED {
         let file = format!("{name}.wasm");
-        let err = check_bytes(host.registry.engine(), &file, refused_bytes(name))
+        let err = check_bytes(host.registry().engine(), &file, refused_bytes(name))
             .await
             .err()
             .unwrap_or_else(|| panic!("{name} passed the check"));
         assert_refused_as_expected(name, &err);
-        assert_eq!(host.registry.get(&file).unwrap().version(), good_version);
+        assert_eq!(host.registry().get(&file).unwrap().version(), good_version);
         let j = job(&st, name);
         assert!(j.runs >= 2 && j.consecutive_failures == 0, "{j:?}");
     }
@@ -314,7 +314,7 @@ async fn every_hostile_plugin_at_once_on_one_scheduler() {
     eprintln!("churn: {written} versions written, {churn_loaded} went live");
 
     // The well-behaved tenants: every run succeeded, at about their cadence.
-    let metrics = host.metrics.encode().unwrap();
+    let metrics = host.metrics().encode().unwrap();
     for (t, at_start) in ["alpha", "beta"].iter().zip(runs_at_start) {
         let j = job(&st, t);
         let expected = elapsed.as_secs_f64() / GOOD_EVERY.as_secs_f64();
@@ -350,7 +350,7 @@ async fn every_hostile_plugin_at_once_on_one_scheduler() {
         );
     }
     // 1,000 series from the spammer: capped at 100, the rest dropped and counted.
-    assert!(host.metrics.plugin_series("spam", "spammer") <= 100);
+    assert!(host.metrics().plugin_series("spam", "spammer") <= 100);
     let dropped = sample(
         &metrics,
         "lifeguard_plugin_series_dropped_total",
@@ -416,7 +416,7 @@ async fn every_hostile_plugin_at_once_on_one_scheduler() {
     let denied = audit
         .lines
         .iter()
-        .filter(|l| l.tenant == "intruder" && l.outcome == AuditOutcome::Denied)
+        .filter(|l| l.tenant == "intruder" && l.outcome == Verdict::Denied)
         .count();
     assert!(denied >= 14, "the trespass attempts are audited: {denied}");
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lifeguard::runtime::{
-    reconcile, Engine, Limits, LoadError, LoadedPlugin, Outcome, RunReport, TrapKind,
+    reconcile, Engine, Limits, LoadError, LoadedPlugin, RunOutcome, RunReport, TrapKind,
 };
 
 use crate::support::{ctx, engine, env_with_fake, guest_path, load_guest, rss_bytes};
@@ -48,7 +48,7 @@ async fn beside_good(hostile: &str, limits: Limits, config: &str) -> (RunReport,
                 let c = ctx(&env, tick, r#"{"sleep_ms":5}"#);
                 let r = reconcile(&engine, &good, env, &Limits::default(), c).await;
                 match r.outcome {
-                    Outcome::Ok { .. } => good_ok.fetch_add(1, Ordering::Relaxed),
+                    RunOutcome::Ok { .. } => good_ok.fetch_add(1, Ordering::Relaxed),
                     other => panic!("the neighbour was affected: {other:?}"),
                 };
             }
@@ -64,7 +64,7 @@ async fn beside_good(hostile: &str, limits: Limits, config: &str) -> (RunReport,
 
 fn assert_trap(report: &RunReport, kind: TrapKind) {
     match &report.outcome {
-        Outcome::Trap { kind: k, message } => assert_eq!(*k, kind, "message: {message}"),
+        RunOutcome::Trap { kind: k, message } => assert_eq!(*k, kind, "message: {message}"),
         other => panic!("expected a {kind} trap, got {other:?}"),
     }
 }
@@ -140,7 +140,7 @@ async fn a_100_mib_argument_is_invalid_not_a_trap() {
     };
     let (report, good) = beside_good("bigarg", l, "{}").await;
     match &report.outcome {
-        Outcome::Terminal { message } => {
+        RunOutcome::Terminal { message } => {
             assert!(message.starts_with("invalid:"), "{message}");
             assert!(message.contains("cap"), "{message}");
         }
@@ -167,7 +167,7 @@ async fn log_and_stdout_floods_are_capped_and_the_run_succeeds() {
     let p = load_guest(&engine, "spammer");
     let report = run_once(&engine, &p, &Limits::default(), "{}").await;
     assert!(
-        matches!(report.outcome, Outcome::Ok { .. }),
+        matches!(report.outcome, RunOutcome::Ok { .. }),
         "{:?}",
         report.outcome
     );
@@ -195,7 +195,7 @@ async fn a_good_run_reports_fuel_wall_time_and_keeps_state() {
     )
     .await;
     match (&first.outcome, &second.outcome) {
-        (Outcome::Ok { summary: a, .. }, Outcome::Ok { summary: b, .. }) => {
+        (RunOutcome::Ok { summary: a, .. }, RunOutcome::Ok { summary: b, .. }) => {
             assert_eq!(a, "run 1, health HealthStatus::Green");
             assert_eq!(b, "run 2, health HealthStatus::Green");
         }
@@ -213,7 +213,7 @@ async fn an_alias_outside_the_grant_is_denied() {
     c.clusters = vec!["someone-elses".into()];
     let r = reconcile(&engine, &p, env, &Limits::default(), c).await;
     match r.outcome {
-        Outcome::Transient { message } => assert!(message.contains("Denied"), "{message}"),
+        RunOutcome::Transient { message } => assert!(message.contains("Denied"), "{message}"),
         other => panic!("{other:?}"),
     }
 }

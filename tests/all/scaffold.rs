@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lifeguard::check::check_file;
-use lifeguard::runtime::{reconcile, Limits, MetricKind, MetricsSink, Outcome};
+use lifeguard::runtime::{reconcile, Limits, MetricKind, MetricsSink, RunOutcome};
 use lifeguard::scaffold::{create, Lang};
 
 use crate::support::{ctx, engine, env_with_fake};
@@ -127,7 +127,7 @@ async fn scaffold_build_check_run(lang: Lang, name: &str) {
     let run = reconcile(&engine, &report.plugin, env, &limits, c).await;
     assert_eq!(
         run.outcome,
-        Outcome::Ok {
+        RunOutcome::Ok {
             requeue_after_ms: None,
             summary: "cluster fake is green: 3 nodes, 0 unassigned shards".into(),
         },
@@ -150,7 +150,9 @@ async fn scaffold_build_check_run(lang: Lang, name: &str) {
     let c = ctx(&env, 2, r#"{"warn_unassigned": "lots"}"#);
     let run = reconcile(&engine, &report.plugin, env, &limits, c).await;
     match &run.outcome {
-        Outcome::Terminal { message } => assert!(message.contains("warn_unassigned"), "{message}"),
+        RunOutcome::Terminal { message } => {
+            assert!(message.contains("warn_unassigned"), "{message}")
+        }
         other => panic!("{lang:?}: expected terminal, got {other:?}"),
     }
 
@@ -160,7 +162,7 @@ async fn scaffold_build_check_run(lang: Lang, name: &str) {
     let c = ctx(&env, 3, "{}");
     let run = reconcile(&engine, &report.plugin, env, &limits, c).await;
     match &run.outcome {
-        Outcome::Transient { message } => {
+        RunOutcome::Transient { message } => {
             assert!(message.starts_with("cluster health: denied"), "{message}")
         }
         other => panic!("{lang:?}: expected transient, got {other:?}"),

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use lifeguard::guard::scope::GrantConfig;
-use lifeguard::guard::Outcome;
+use lifeguard::guard::Verdict;
 use lifeguard::runtime::{LoadedPlugin, StateStore};
 use serde_json::json;
 
@@ -137,7 +137,7 @@ async fn a_hostile_tenant_finds_no_way_out() {
     let audit = lab.audit.recent(100_000);
     let denied_lines = audit
         .iter()
-        .filter(|l| l.outcome == Outcome::Denied)
+        .filter(|l| l.outcome == Verdict::Denied)
         .count();
     assert!(
         denied_lines >= 45,

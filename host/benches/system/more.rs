@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use lifeguard::reconcile::{
-    run_fn, JobId, JobSpec, Outcome, RunReport, Scheduler, SchedulerConfig,
+    run_fn, JobId, JobOutcome, JobReport, JobSpec, Scheduler, SchedulerConfig,
 };
 use lifeguard::registry::{Registry, RegistryEvent};
 use lifeguard::runtime::{self, content_version, Limits};
@@ -34,7 +34,7 @@ pub async fn reload() -> anyhow::Result<Vec<Row>> {
         let (r, s) = (r.clone(), s.clone());
         async move {
             let Some(v) = r.get("probe.wasm") else {
-                return RunReport::new(Outcome::Transient("gone".into()), 0);
+                return JobReport::new(JobOutcome::Transient("gone".into()), 0);
             };
             if let Ok(mut m) = s.lock() {
                 m.entry(v.version().to_string())
@@ -43,7 +43,7 @@ pub async fn reload() -> anyhow::Result<Vec<Row>> {
             let env = env_with(None);
             let c = ctx(&env, 1, r#"{"n":1}"#);
             let rep = runtime::reconcile(r.engine(), &v.plugin, env, &Limits::default(), c).await;
-            RunReport::new(Outcome::ok(), rep.fuel)
+            JobReport::new(JobOutcome::ok(), rep.fuel)
         }
     });
     let sched = Scheduler::new(

@@ -9,7 +9,7 @@ use lifeguard::bindings::types::Context;
 use lifeguard::cluster::http::{ClusterConfig, HttpCluster};
 use lifeguard::cluster::DynCluster;
 use lifeguard::reconcile::{
-    run_fn, JobId, JobSpec, Outcome, RunReport, Scheduler, SchedulerConfig,
+    run_fn, JobId, JobOutcome, JobReport, JobSpec, Scheduler, SchedulerConfig,
 };
 use lifeguard::runtime::{
     self, Engine, EngineConfig, Limits, LoadedPlugin, MemoryState, NoMetrics, ReasonCell, RunEnv,
@@ -312,7 +312,7 @@ async fn sched() -> anyhow::Result<Vec<Row>> {
     let c = count.clone();
     let run = run_fn(move |_t| {
         c.fetch_add(1, Ordering::Relaxed);
-        async { RunReport::new(Outcome::requeue_after(Duration::ZERO), 1) }
+        async { JobReport::new(JobOutcome::requeue_after(Duration::ZERO), 1) }
     });
     let rate = measure_rate(cfg(), run, &count, 1000, Duration::from_secs(3)).await?;
     rows.push(
@@ -337,10 +337,10 @@ async fn sched() -> anyhow::Result<Vec<Row>> {
             let r = runtime::reconcile(&engine, &good, env, &Limits::default(), ctx).await;
             c.fetch_add(1, Ordering::Relaxed);
             let outcome = match r.outcome {
-                runtime::Outcome::Ok { .. } => Outcome::requeue_after(Duration::ZERO),
-                other => Outcome::Transient(other.label().to_string()),
+                runtime::RunOutcome::Ok { .. } => JobOutcome::requeue_after(Duration::ZERO),
+                other => JobOutcome::Transient(other.label().to_string()),
             };
-            RunReport {
+            JobReport {
                 outcome,
                 fuel: r.fuel,
                 wall: r.wall,

@@ -4,11 +4,11 @@ use tracing::Instrument;
 use super::{api, try_wit};
 use crate::bindings::ccr::{Host, ReplicationStatus};
 use crate::bindings::types::Error;
-use crate::runtime::HostState;
+use crate::runtime::ClusterView;
 
 type R<T> = wasmtime::Result<Result<T, Error>>;
 
-impl Host for HostState {
+impl Host for ClusterView<'_> {
     async fn start(
         &mut self,
         cluster: String,

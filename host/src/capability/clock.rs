@@ -2,9 +2,9 @@
 use std::time::{Duration, Instant};
 
 use crate::bindings::clock::Host;
-use crate::runtime::HostState;
+use crate::runtime::ClockView;
 
-impl Host for HostState {
+impl Host for ClockView<'_> {
     async fn now_ms(&mut self) -> wasmtime::Result<u64> {
         Ok(self.env.clock.now_ms())
     }
@@ -15,7 +15,7 @@ impl Host for HostState {
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         let wanted = Duration::from_millis(ms);
         if wanted > remaining {
-            self.slept_past_deadline = true;
+            *self.slept_past_deadline = true;
             wasmtime::bail!(
                 "sleep({ms} ms) would pass the run's deadline ({} ms left)",
                 remaining.as_millis()

@@ -7,11 +7,11 @@ use crate::bindings::cluster::{
     RawResponse, RolloverResult, ThreadPool,
 };
 use crate::bindings::types::Error;
-use crate::runtime::HostState;
+use crate::runtime::ClusterView;
 
 type R<T> = wasmtime::Result<Result<T, Error>>;
 
-impl Host for HostState {
+impl Host for ClusterView<'_> {
     async fn health(&mut self, cluster: String) -> R<ClusterHealth> {
         let api = api!(self, cluster,);
         let span = self.call_span("health", &cluster);

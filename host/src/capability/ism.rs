@@ -7,11 +7,11 @@ use crate::bindings::ism::{
 };
 use crate::bindings::types::Error;
 use crate::cluster::ops;
-use crate::runtime::HostState;
+use crate::runtime::ClusterView;
 
 type R<T> = wasmtime::Result<Result<T, Error>>;
 
-impl Host for HostState {
+impl Host for ClusterView<'_> {
     async fn explain(&mut self, cluster: String, pattern: String) -> R<Vec<ExplainEntry>> {
         let api = api!(self, cluster, &pattern);
         let span = self.call_span("ism_explain", &cluster);

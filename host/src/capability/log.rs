@@ -2,7 +2,7 @@
 use tracing::{debug, error, info, trace, warn};
 
 use crate::bindings::log::{Host, Level};
-use crate::runtime::HostState;
+use crate::runtime::LogView;
 
 /// Longest message or reason kept; the rest is cut.
 const MAX_MESSAGE: usize = 2048;
@@ -19,13 +19,13 @@ fn cut(mut s: String) -> String {
     s
 }
 
-impl Host for HostState {
+impl Host for LogView<'_> {
     async fn emit(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
-        if self.log_lines >= self.limits.log_lines {
-            self.log_dropped = self.log_dropped.saturating_add(1);
+        if *self.lines >= self.max_lines {
+            *self.dropped = self.dropped.saturating_add(1);
             return Ok(());
         }
-        self.log_lines += 1;
+        *self.lines += 1;
         let msg = cut(message);
         let (t, p) = (&self.env.tenant, &self.env.plugin);
         match level {

@@ -2,7 +2,7 @@
 use tracing::debug;
 
 use crate::bindings::metrics::Host;
-use crate::runtime::{HostState, MetricKind};
+use crate::runtime::{EnvView, MetricKind};
 
 /// Labels per series a plugin may attach.
 const MAX_LABELS: usize = 8;
@@ -15,7 +15,7 @@ pub(crate) fn valid_name(name: &str) -> bool {
         && name.len() <= 64
 }
 
-impl HostState {
+impl EnvView<'_> {
     fn record_metric(&self, kind: MetricKind, name: &str, value: f64, labels: &[(String, String)]) {
         let labels_ok = labels.len() <= MAX_LABELS
             && labels
@@ -36,7 +36,7 @@ impl HostState {
     }
 }
 
-impl Host for HostState {
+impl Host for EnvView<'_> {
     async fn counter(
         &mut self,
         name: String,

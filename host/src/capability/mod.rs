@@ -1,7 +1,8 @@
 //! The host side of the WIT interfaces: one file per interface, each implementing the
-//! generated `Host` trait for [`HostState`].
+//! generated `Host` trait for its borrowed view of the store ([`crate::runtime::ClusterView`]
+//! and friends), so a capability sees only what its interface needs.
 //!
-//! Every call that names a cluster goes through [`HostState::api`], which refuses aliases the
+//! Every call that names a cluster goes through [`ClusterView::api`], which refuses aliases the
 //! tenant was not given; the view it returns is already guarded (scope, breaker, dry-run,
 //! budget, audit), so capabilities only translate between WIT and [`crate::cluster`].
 mod ccr;
@@ -17,11 +18,11 @@ use tracing::Span;
 
 use crate::bindings::types::{self, Error as WitError};
 use crate::cluster::DynCluster;
-use crate::runtime::HostState;
+use crate::runtime::{ClusterView, HostState};
 
 impl types::Host for HostState {}
 
-impl HostState {
+impl ClusterView<'_> {
     /// The tenant's view of cluster `alias`, or `denied`.
     pub(crate) fn api(&self, alias: &str) -> Result<DynCluster, WitError> {
         self.env.clusters.get(alias).cloned().ok_or_else(|| {
@@ -42,6 +43,17 @@ impl HostState {
         self.check_arg(what, text.len())?;
         serde_json::from_str(text)
             .map_err(|e| WitError::Invalid(format!("{what} is not valid JSON: {e}")))
+    }
+
+    /// `invalid` if an argument is over the configured cap.
+    pub(crate) fn check_arg(&self, what: &str, len: usize) -> Result<(), crate::cluster::ApiError> {
+        if len > self.max_arg_bytes {
+            return Err(crate::cluster::ApiError::Invalid(format!(
+                "{what} is {len} bytes, over the {} byte cap for host-call arguments",
+                self.max_arg_bytes
+            )));
+        }
+        Ok(())
     }
 
     /// Refuse strings over the size cap.

@@ -1,13 +1,13 @@
 //! `lifeguard:plugin/state`: small per-(tenant, plugin) key-value state.
 use crate::bindings::state::Host;
 use crate::bindings::types::Error;
-use crate::runtime::HostState;
+use crate::runtime::EnvView;
 
 /// Limits from the WIT documentation.
 pub const MAX_KEY: usize = 256;
 pub const MAX_VALUE: usize = 64 << 10;
 
-impl Host for HostState {
+impl Host for EnvView<'_> {
     async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
         Ok(self.env.state.get(&key))
     }

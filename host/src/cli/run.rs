@@ -40,7 +40,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
                 match load_file(&args.config) {
                     Ok(next) => {
                         info!(config = %args.config.display(), "SIGHUP: configuration valid, swapping");
-                        let old_grace = handle.host.config.resolved.shutdown_grace;
+                        let old_grace = handle.host.shutdown_grace();
                         let finished = handle.shutdown(old_grace).await;
                         if !finished {
                             warn!("some runs were still in flight at the swap");

@@ -122,7 +122,7 @@ mod tests {
     use super::*;
 
     fn entry(enabled: Option<bool>, completed: bool) -> ExplainEntry {
-        let mut e = crate::guard::testing::explain("logs-000001", Some(("logs".into(), 1)));
+        let mut e = crate::testing::explain("logs-000001", Some(("logs".into(), 1)));
         e.enabled = enabled;
         e.policy_completed = completed;
         e

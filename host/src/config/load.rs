@@ -234,6 +234,21 @@ config = { target = "30gb" }
             vec![vec![Duration::from_secs(30)]]
         );
         assert_eq!(l.resolved.memory_bytes, 64 << 20);
+        assert_eq!(l.resolved.tick_period, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn the_tick_period_is_the_shortest_interval() {
+        let text = GOOD.replace(
+            "file = \"tuner.wasm\"",
+            "file = \"tuner.wasm\"\ninterval = \"5s\"",
+        );
+        let l = parse(&text).unwrap();
+        assert_eq!(
+            l.resolved.plugin_intervals,
+            vec![vec![Duration::from_secs(5)]]
+        );
+        assert_eq!(l.resolved.tick_period, Duration::from_secs(5));
     }
 
     #[test]

@@ -169,6 +169,10 @@ fn empty_table() -> toml::Value {
 #[derive(Debug, Clone)]
 pub struct Resolved {
     pub interval: Duration,
+    /// The host's housekeeping beat: the shortest of `host.interval` and every plugin's
+    /// interval. Ticks, the snapshot's default TTL, the scheduler's requeue floor and
+    /// `plan`'s simulated steps all use it.
+    pub tick_period: Duration,
     pub shutdown_grace: Duration,
     pub backoff_base: Duration,
     pub backoff_max: Duration,

@@ -105,8 +105,14 @@ impl Validator<'_> {
             let msg = format!("deprecated; write cool_down = \"{secs}s\" (this value is used)");
             warnings.push(self.at(&path, msg).to_string());
         }
+        let tick_period = plugin_intervals
+            .iter()
+            .flatten()
+            .copied()
+            .fold(interval, Duration::min);
         Ok(Resolved {
             interval,
+            tick_period,
             shutdown_grace,
             backoff_base,
             backoff_max,

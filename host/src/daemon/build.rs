@@ -8,8 +8,8 @@ use crate::cluster::http::HttpCluster;
 use crate::cluster::DynCluster;
 use crate::config::{Loaded, TenantConfig};
 use crate::guard::{
-    Breaker, BudgetBook, FileAudit, Grant, GrantConfig, IsmPauser, MaintenanceWindows,
-    PolicyBackups,
+    AuditSink, Breaker, BudgetBook, FileAudit, Grant, GrantConfig, IsmPauser, MaintenanceWindows,
+    PolicyBackups, TeeAudit,
 };
 use crate::registry::Registry;
 use crate::runtime::{Engine, Limits};
@@ -89,14 +89,7 @@ pub(super) fn host(
     };
     let metrics = Arc::new(Metrics::new());
     let health = Arc::new(Health::new());
-    let shortest = r
-        .plugin_intervals
-        .iter()
-        .flatten()
-        .copied()
-        .min()
-        .unwrap_or(r.interval);
-    let ttl = options.snapshot_ttl.unwrap_or(shortest.min(r.interval));
+    let ttl = options.snapshot_ttl.unwrap_or(r.tick_period);
     let global_windows = MaintenanceWindows::new(&c.guard.maintenance, &[])
         .map_err(|e| StartError::Build(format!("guard.maintenance: {e}")))?;
 
@@ -175,7 +168,7 @@ pub(super) fn host(
     }
 
     let audit_path = config.audit_file();
-    let audit = Arc::new(
+    let file = Arc::new(
         FileAudit::open_rotating(
             &audit_path,
             c.guard.audit_recent,
@@ -183,7 +176,11 @@ pub(super) fn host(
         )
         .map_err(|e| StartError::Build(format!("audit log {}: {e}", audit_path.display())))?,
     );
-    let backups = Arc::new(PolicyBackups::new(audit.dir()).with_keep(c.guard.policy_backups_keep));
+    let backups = Arc::new(PolicyBackups::new(file.dir()).with_keep(c.guard.policy_backups_keep));
+    let audit: Arc<dyn AuditSink> = match &options.audit_copy {
+        Some(copy) => Arc::new(TeeAudit::new(file, copy.clone())),
+        None => file,
+    };
     let registry = Registry::new(engine.clone(), config.plugin_dir());
     Ok(Host {
         budgets: Arc::new(BudgetBook::new(c.guard.budget, budget_overrides)),
@@ -198,6 +195,7 @@ pub(super) fn host(
         backups,
         metrics,
         health,
+        gauges: Default::default(),
         started: Instant::now(),
         states: Mutex::new(HashMap::new()),
         last_runs: Mutex::new(HashMap::new()),

@@ -48,6 +48,7 @@ fn declare(host: &Host, sched: &SchedulerHandle, file: Option<&str>) {
                 spec = spec.with_interval(*i);
             }
             host.metrics.set_plugin_version(tname, &p.name, v.version());
+            host.metrics.job_started(tname, &p.name);
             if let Err(e) = sched.upsert_job(spec) {
                 warn!(tenant = %tname, plugin = %p.name, error = %e, "cannot schedule job");
             }

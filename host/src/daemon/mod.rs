@@ -7,16 +7,18 @@
 //! | `runner`  | one scheduled run: guarded views → sandboxed `reconcile` → scheduler outcome |
 //! | `jobs`    | keep scheduler jobs in step with the registry (new, changed, removed files) |
 //! | `ticker`  | per-tick housekeeping: budgets, retry budgets, breaker inputs, ISM pause |
+//! | `gauges`  | the cluster gauges of `/metrics` (failed ISM indices, transitions, CCR lag) |
 //! | `status`  | the status page's snapshot |
 //! | `once`    | the host driven tick by tick, without a scheduler (`lifeguard plan`) |
 mod build;
+mod gauges;
 mod jobs;
 pub mod once;
 mod runner;
 mod status;
 mod ticker;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -26,7 +28,7 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 use crate::config::Loaded;
-use crate::guard::{BudgetBook, FileAudit, PolicyBackups};
+use crate::guard::{AuditSink, BreakerState, BudgetBook, PolicyBackups};
 use crate::reconcile::{SchedulerConfig, SchedulerHandle};
 use crate::registry::{Registry, WatchHandle};
 use crate::runtime::{Clock, Engine, EngineConfig, FileState, Limits, PoolConfig, SystemClock};
@@ -52,6 +54,9 @@ pub struct HostOptions {
     /// Clock milliseconds per real millisecond (the simulator's speed; 1 for wall time).
     /// Plugins ask for `requeue_after` in their clock's time; the scheduler waits real time.
     pub time_scale: f64,
+    /// A second audit sink every line is teed into once it is durable in the file, for
+    /// readers in this process (`plan`, `demo`).
+    pub audit_copy: Option<Arc<dyn AuditSink>>,
 }
 
 impl Default for HostOptions {
@@ -64,25 +69,28 @@ impl Default for HostOptions {
             snapshot_ttl: None,
             scheduler_seed: None,
             time_scale: 1.0,
+            audit_copy: None,
         }
     }
 }
 
-/// Everything the host shares between its tasks.
+/// Everything the host shares between its tasks. Its parts are the daemon's own; `run`,
+/// `plan`, `demo` and the tests see it through the methods below.
 pub struct Host {
-    pub config: Loaded,
-    pub options: HostOptions,
-    pub engine: Engine,
-    pub limits: Limits,
-    pub registry: Arc<Registry>,
-    pub clusters: HashMap<String, ClusterRt>,
-    pub tenants: HashMap<String, TenantRt>,
-    pub budgets: Arc<BudgetBook>,
-    pub audit: Arc<FileAudit>,
-    pub backups: Arc<PolicyBackups>,
-    pub metrics: Arc<Metrics>,
-    pub health: Arc<Health>,
-    pub started: Instant,
+    config: Loaded,
+    options: HostOptions,
+    engine: Engine,
+    limits: Limits,
+    registry: Arc<Registry>,
+    clusters: HashMap<String, ClusterRt>,
+    tenants: HashMap<String, TenantRt>,
+    budgets: Arc<BudgetBook>,
+    audit: Arc<dyn AuditSink>,
+    backups: Arc<PolicyBackups>,
+    metrics: Arc<Metrics>,
+    health: Arc<Health>,
+    gauges: gauges::ClusterGauges,
+    started: Instant,
     states: Mutex<HashMap<(String, String), Arc<FileState>>>,
     last_runs: Mutex<HashMap<(String, String), crate::telemetry::LastRun>>,
 }
@@ -143,15 +151,54 @@ impl Host {
     pub fn audit_path(&self) -> PathBuf {
         self.config.audit_file()
     }
-}
 
-/// The shortest interval of any job.
-fn shortest_interval(host: &Host) -> Duration {
-    host.tenants
-        .values()
-        .flat_map(|t| t.intervals.values().copied())
-        .min()
-        .unwrap_or(host.config.resolved.interval)
+    /// The plugin registry (loaded versions, reload events).
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// The host's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// `host.shutdown_grace` from the config.
+    pub fn shutdown_grace(&self) -> Duration {
+        self.config.resolved.shutdown_grace
+    }
+
+    /// The housekeeping beat (see [`crate::config::Resolved::tick_period`]).
+    pub fn tick_period(&self) -> Duration {
+        self.config.resolved.tick_period
+    }
+
+    /// Where plugin state and the compile cache live.
+    pub fn state_dir(&self) -> PathBuf {
+        self.config.state_dir()
+    }
+
+    /// The configured tenants' names, in config order.
+    pub fn tenant_names(&self) -> Vec<String> {
+        self.config
+            .config
+            .tenants
+            .iter()
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// Each cluster's breaker, by cluster alias.
+    pub fn breakers(&self) -> BTreeMap<String, BreakerState> {
+        self.clusters
+            .iter()
+            .map(|(name, c)| (name.clone(), c.breaker.state()))
+            .collect()
+    }
+
+    /// Stop the engine's epoch ticker (running plugins hit their deadline).
+    pub fn shutdown_engine(&self) {
+        self.engine.shutdown();
+    }
 }
 
 /// Build and start a host: load every configured plugin, start the scheduler, the tick
@@ -203,7 +250,7 @@ pub async fn start(config: Loaded, options: HostOptions) -> Result<HostHandle, S
             host.config.resolved.backoff_base,
             host.config.resolved.backoff_max,
         )
-        .min_requeue_after(shortest_interval(&host).min(Duration::from_secs(1)));
+        .min_requeue_after(host.config.resolved.tick_period.min(Duration::from_secs(1)));
     if let Some(seed) = host.options.scheduler_seed {
         sched_cfg = sched_cfg.seed(seed);
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::bindings::types::Context;
 use crate::guard::{GuardCtx, Guarded};
 use crate::reconcile::{self, JobTicket, RunFn};
-use crate::runtime::{self, Outcome, ReasonCell, RunEnv, RunReport};
+use crate::runtime::{self, ReasonCell, RunEnv, RunOutcome, RunReport};
 
 use super::Host;
 
@@ -26,7 +26,7 @@ pub(super) fn run_fn(host: Arc<Host>) -> RunFn {
 /// A host-side failure before the plugin could run, as a run report.
 fn host_failure(message: String) -> RunReport {
     RunReport {
-        outcome: Outcome::Transient { message },
+        outcome: RunOutcome::Transient { message },
         fuel: 0,
         wall: Duration::ZERO,
     }
@@ -105,11 +105,11 @@ pub(crate) async fn run(host: &Arc<Host>, ticket: &JobTicket) -> RunReport {
 
 /// The scheduler's view of a run. A plugin's `requeue_after` is in its clock's time; with a
 /// sped-up clock (`time_scale` > 1) it becomes that much shorter in real time.
-fn to_scheduler(r: RunReport, time_scale: f64) -> reconcile::RunReport {
+fn to_scheduler(r: RunReport, time_scale: f64) -> reconcile::JobReport {
     let outcome = match &r.outcome {
-        Outcome::Ok {
+        RunOutcome::Ok {
             requeue_after_ms, ..
-        } => reconcile::Outcome::Ok {
+        } => reconcile::JobOutcome::Ok {
             requeue_after: requeue_after_ms.map(|ms| {
                 if time_scale > 1.0 && time_scale.is_finite() {
                     Duration::from_secs_f64(ms as f64 / 1000.0 / time_scale)
@@ -118,14 +118,14 @@ fn to_scheduler(r: RunReport, time_scale: f64) -> reconcile::RunReport {
                 }
             }),
         },
-        Outcome::Transient { message } => reconcile::Outcome::Transient(message.clone()),
-        Outcome::Terminal { message } => reconcile::Outcome::Terminal(message.clone()),
-        Outcome::Trap { kind, message } => reconcile::Outcome::Trap {
+        RunOutcome::Transient { message } => reconcile::JobOutcome::Transient(message.clone()),
+        RunOutcome::Terminal { message } => reconcile::JobOutcome::Terminal(message.clone()),
+        RunOutcome::Trap { kind, message } => reconcile::JobOutcome::Trap {
             kind: kind.as_str().to_string(),
             message: message.clone(),
         },
     };
-    let mut out = reconcile::RunReport::new(outcome, r.fuel);
+    let mut out = reconcile::JobReport::new(outcome, r.fuel);
     out.wall = r.wall;
     out
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::guard::{AuditSink, Phase};
+use crate::guard::Phase;
 use crate::reconcile::{JobState as SchedState, JobStatus, SchedulerHandle};
 use crate::telemetry::{
     self, AuditLine, BreakerState, BreakerStatus, ClusterStatus, JobState, PluginStatus,

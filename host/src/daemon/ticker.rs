@@ -1,5 +1,6 @@
 //! Per-tick housekeeping, once per host interval: reset budgets and retry budgets, refresh
-//! the breaker's inputs from the snapshot, apply ISM pause windows, publish queue depth.
+//! the breaker's inputs from the snapshot, apply ISM pause windows, publish queue depth and
+//! the cluster gauges.
 use std::sync::Arc;
 
 use tokio::sync::watch;
@@ -16,13 +17,7 @@ pub(super) fn spawn(
     sched: SchedulerHandle,
     mut stop: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    let period = host.config.resolved.interval.min(
-        host.tenants
-            .values()
-            .flat_map(|t| t.intervals.values().copied())
-            .min()
-            .unwrap_or(host.config.resolved.interval),
-    );
+    let period = host.config.resolved.tick_period;
     tokio::spawn(async move {
         let mut every = tokio::time::interval(period);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -59,4 +54,7 @@ async fn tick(host: &Host, sched: &SchedulerHandle, period: std::time::Duration)
             }
         }
     }
+    host.gauges
+        .refresh(host.clusters.values(), &host.metrics)
+        .await;
 }

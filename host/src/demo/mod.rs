@@ -8,12 +8,12 @@
 //! |------------|-----|
 //! | `setup`    | the embedded scenario and config, the scripted ingest spike, the CCR rule |
 //! | `clock`    | the host's clock reading the simulator's time |
-//! | `watch`    | audit tail, metrics parsing, rollovers seen in the simulator |
+//! | `watch`    | what audit lines mean for the story, rollovers seen in the simulator |
 //! | `progress` | progress bar and live event lines |
 //! | `report`   | counters and the summary table |
 mod progress;
 mod report;
-mod setup;
+pub mod setup;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -22,15 +22,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::daemon::{HostHandle, HostOptions};
-use crate::guard::Phase;
+use crate::guard::{AuditLine, MemoryAudit, Phase};
 use crate::sim::{Sim, SimOptions};
+use crate::telemetry::Metrics;
 
 pub use progress::View;
 pub use report::{DemoReport, TenantTally};
 pub use setup::{CONFIG_TEMPLATE, REQUIRED_PLUGINS, SCENARIO};
 
 use setup::HOUR_MS;
-use watch::{AuditTail, IndexEvent, Kind};
+use watch::{IndexEvent, Kind};
 
 /// How to run the demo.
 #[derive(Debug, Clone)]
@@ -175,8 +176,11 @@ pub async fn run(opts: DemoOptions) -> Result<DemoReport, DemoError> {
     let text = setup::render_config(sim.leader_url(), &follower_url, &paths, &files);
     std::fs::write(&paths.config_file, &text).map_err(io(&paths.config_file))?;
     let loaded = crate::config::parse_str(&paths.config_file, &text)?;
+    // The live view and the final tally read the audit lines from memory.
+    let audit = Arc::new(MemoryAudit::new(usize::MAX));
     let options = HostOptions {
         clock: Arc::new(crate::time::SimClock(sim.clone())),
+        audit_copy: Some(audit.clone()),
         telemetry_listen: Some("127.0.0.1:0".into()),
         hot_reload: false,
         snapshot_ttl: Some(Duration::from_millis(250)),
@@ -212,7 +216,7 @@ pub async fn run(opts: DemoOptions) -> Result<DemoReport, DemoError> {
 
     let run_started = Instant::now();
     sim.set_speed(speed);
-    let mut state = Live::new(&audit_file);
+    let mut state = Live::new(audit);
     let plan = setup::ingest_plan();
     let mut next_plan = 0usize;
     let mut next_note = 0usize;
@@ -239,8 +243,8 @@ pub async fn run(opts: DemoOptions) -> Result<DemoReport, DemoError> {
     let end_ms = sim.now_ms();
     let wall = run_started.elapsed().as_secs_f64();
     p.clear_bar();
-    let metrics = host.host.metrics.encode().unwrap_or_default();
-    let grace = host.host.config.resolved.shutdown_grace;
+    let grace = host.host.shutdown_grace();
+    let tallies = PluginTallies::read(host.host.metrics());
     host.shutdown(grace).await;
     state.poll_audit(t0, &mut p);
 
@@ -255,28 +259,8 @@ pub async fn run(opts: DemoOptions) -> Result<DemoReport, DemoError> {
     for t in ["web", "metrics", "orders"] {
         report.tenants.entry(t.to_string()).or_default();
     }
-    let lines = crate::guard::read_audit(&audit_file).unwrap_or_default();
-    report.count_audit(&lines);
-    let samples = watch::parse_metrics(&metrics);
-    let add = |report: &mut DemoReport, name: &str, f: fn(&mut TenantTally) -> &mut u64| {
-        for (t, v) in watch::per_tenant(&samples, name) {
-            *f(report.tenants.entry(t).or_default()) += v as u64;
-        }
-    };
-    add(
-        &mut report,
-        "lifeguard_plugin_threshold_changes_total",
-        |t| &mut t.threshold_changes,
-    );
-    add(&mut report, "lifeguard_plugin_reroutes_total", |t| {
-        &mut t.reroutes
-    });
-    add(&mut report, "lifeguard_plugin_failovers_total", |t| {
-        &mut t.failovers
-    });
-    add(&mut report, "lifeguard_plugin_traps_total", |t| {
-        &mut t.traps
-    });
+    report.count_audit(&state.lines);
+    tallies.add_to(&mut report);
     for (family, tenant) in watch::FAMILIES {
         let n = state.indices.rollovers.get(family).copied().unwrap_or(0);
         report
@@ -316,9 +300,48 @@ async fn stop_sim(sim: Arc<SimHandle>) {
 
 use crate::sim::SimHandle;
 
+/// What the plugins counted, read from the host's metrics before it stops.
+struct PluginTallies {
+    threshold_changes: BTreeMap<String, f64>,
+    reroutes: BTreeMap<String, f64>,
+    failovers: BTreeMap<String, f64>,
+    traps: BTreeMap<String, u64>,
+}
+
+impl PluginTallies {
+    fn read(m: &Metrics) -> Self {
+        Self {
+            threshold_changes: m.plugin_counter_by_tenant("threshold_changes_total"),
+            reroutes: m.plugin_counter_by_tenant("reroutes_total"),
+            failovers: m.plugin_counter_by_tenant("failovers_total"),
+            traps: m.traps_by_tenant(),
+        }
+    }
+
+    fn add_to(&self, report: &mut DemoReport) {
+        fn tally<'a>(r: &'a mut DemoReport, t: &str) -> &'a mut TenantTally {
+            r.tenants.entry(t.to_string()).or_default()
+        }
+        for (t, v) in &self.threshold_changes {
+            tally(report, t).threshold_changes += *v as u64;
+        }
+        for (t, v) in &self.reroutes {
+            tally(report, t).reroutes += *v as u64;
+        }
+        for (t, v) in &self.failovers {
+            tally(report, t).failovers += *v as u64;
+        }
+        for (t, v) in &self.traps {
+            tally(report, t).traps += v;
+        }
+    }
+}
+
 /// What the live loop remembers between polls.
 struct Live {
-    audit: AuditTail,
+    audit: Arc<MemoryAudit>,
+    /// Every audit line seen, for the final tally.
+    lines: Vec<AuditLine>,
     indices: watch::IndexWatch,
     breaker_open: BTreeMap<String, bool>,
     breaker_openings: BTreeMap<String, u64>,
@@ -328,9 +351,10 @@ struct Live {
 }
 
 impl Live {
-    fn new(audit: &Path) -> Self {
+    fn new(audit: Arc<MemoryAudit>) -> Self {
         Self {
-            audit: AuditTail::new(audit),
+            audit,
+            lines: Vec::new(),
             indices: watch::IndexWatch::default(),
             breaker_open: BTreeMap::new(),
             breaker_openings: BTreeMap::new(),
@@ -364,8 +388,7 @@ impl Live {
                 ),
             }
         }
-        for (name, c) in &host.host.clusters {
-            let s = c.breaker.state();
+        for (name, s) in host.host.breakers() {
             let open = s.state != Phase::Closed;
             let was = self
                 .breaker_open
@@ -393,17 +416,18 @@ impl Live {
     }
 
     fn poll_audit(&mut self, t0: i64, p: &mut progress::Printer) {
-        for l in self.audit.poll() {
-            let kind = watch::classify(&l);
-            if l.outcome == crate::guard::Outcome::Sent {
+        let fresh = self.audit.take();
+        for l in &fresh {
+            let kind = watch::classify(l);
+            if l.outcome == crate::guard::Verdict::Sent {
                 self.sent += 1;
             } else {
                 self.held += 1;
             }
-            if kind == Kind::PolicySync && l.outcome == crate::guard::Outcome::Sent {
+            if kind == Kind::PolicySync && l.outcome == crate::guard::Verdict::Sent {
                 self.synced += 1;
             }
-            if !watch::is_live(&l, kind) {
+            if !watch::is_live(l, kind) {
                 continue;
             }
             let at = l.time_ms as i64 - t0;
@@ -418,5 +442,6 @@ impl Live {
                 &format!("{} {} {}{why}", l.tenant, l.verb, l.target),
             );
         }
+        self.lines.extend(fresh);
     }
 }

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::guard::{AuditLine, Outcome};
+use crate::guard::{AuditLine, Verdict};
 
 use super::watch::{classify, Kind};
 
@@ -61,7 +61,7 @@ impl DemoReport {
     pub fn count_audit(&mut self, lines: &[AuditLine]) {
         for l in lines {
             let t = self.tenants.entry(l.tenant.clone()).or_default();
-            if l.outcome != Outcome::Sent {
+            if l.outcome != Verdict::Sent {
                 t.held += 1;
                 continue;
             }

@@ -2,9 +2,7 @@
 //! scripted ingest spike, and the CCR auto-follow rule of tenant `orders`.
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
-
-use crate::sim::{Scenario, SimHandle};
+use crate::sim::{Scenario, Side, SimHandle};
 
 use super::DemoError;
 
@@ -115,34 +113,14 @@ fn describe(e: &crate::sim::FaultAction) -> String {
 
 /// Sends one scripted ingest change to the simulator.
 pub fn apply_ingest(sim: &SimHandle, c: &IngestChange) -> Result<(), DemoError> {
-    let body =
-        json!({"alias": c.alias, "docs_per_sec": c.docs_per_sec, "bytes_per_doc": c.bytes_per_doc});
-    let (status, text) = sim.request(0, "POST", "/_sim/ingest", body.to_string().as_bytes());
-    if status != 200 {
-        return Err(DemoError::Setup(format!(
-            "POST /_sim/ingest: {status} {}",
-            String::from_utf8_lossy(&text)
-        )));
-    }
-    Ok(())
+    sim.set_ingest(Side::Leader, c.alias, c.docs_per_sec, c.bytes_per_doc)
+        .map_err(|e| DemoError::Setup(format!("ingest on {}: {e}", c.alias)))
 }
 
 /// Tenant orders replicates `orders-*` to the follower through an auto-follow rule.
 pub fn start_replication(sim: &SimHandle) -> Result<(), DemoError> {
-    let body = json!({"leader_alias": "leader-cluster", "name": "orders", "pattern": "orders-*"});
-    let (status, text) = sim.request(
-        1,
-        "POST",
-        "/_plugins/_replication/_autofollow",
-        body.to_string().as_bytes(),
-    );
-    if status != 200 {
-        return Err(DemoError::Setup(format!(
-            "creating the auto-follow rule: {status} {}",
-            String::from_utf8_lossy(&text)
-        )));
-    }
-    Ok(())
+    sim.create_autofollow(Side::Follower, "leader-cluster", "orders", "orders-*")
+        .map_err(|e| DemoError::Setup(format!("creating the auto-follow rule: {e}")))
 }
 
 /// Where the demo keeps its files.

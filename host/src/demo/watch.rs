@@ -1,53 +1,9 @@
-//! What the demo watches while it runs: new audit lines, the host's metrics (plugin counters,
-//! traps, breakers) and the simulator's indices (rollovers, new followers).
+//! What the demo watches while it runs: what each new audit line means for the story, and
+//! the simulator's indices (rollovers, new followers).
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
 
-use crate::guard::{AuditLine, Outcome};
+use crate::guard::{AuditLine, Verdict};
 use crate::sim::SimHandle;
-
-/// Reads the audit file from where it left off; only whole lines.
-#[derive(Debug)]
-pub struct AuditTail {
-    path: PathBuf,
-    offset: u64,
-    partial: Vec<u8>,
-}
-
-impl AuditTail {
-    pub fn new(path: &Path) -> Self {
-        Self {
-            path: path.to_path_buf(),
-            offset: 0,
-            partial: Vec::new(),
-        }
-    }
-
-    /// The lines appended since the last call (none while the file does not exist).
-    pub fn poll(&mut self) -> Vec<AuditLine> {
-        let Ok(mut f) = std::fs::File::open(&self.path) else {
-            return Vec::new();
-        };
-        if f.seek(SeekFrom::Start(self.offset)).is_err() {
-            return Vec::new();
-        }
-        let mut buf = Vec::new();
-        let Ok(n) = f.read_to_end(&mut buf) else {
-            return Vec::new();
-        };
-        self.offset += n as u64;
-        self.partial.extend_from_slice(&buf);
-        let mut out = Vec::new();
-        while let Some(pos) = self.partial.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.partial.drain(..=pos).collect();
-            if let Ok(l) = serde_json::from_slice::<AuditLine>(&line) {
-                out.push(l);
-            }
-        }
-        out
-    }
-}
 
 /// The kinds of live event lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,80 +63,12 @@ pub fn classify(l: &AuditLine) -> Kind {
 
 /// Whether a line deserves its own live line (bulk syncs are summed instead).
 pub fn is_live(l: &AuditLine, kind: Kind) -> bool {
-    l.outcome == Outcome::Sent
+    l.outcome == Verdict::Sent
         && match kind {
             Kind::Other => false,
             Kind::PolicySync => l.verb == "ism_change_policy",
             _ => true,
         }
-}
-
-/// Metric samples from the text exposition: (name, labels, value).
-pub fn parse_metrics(text: &str) -> Vec<(String, BTreeMap<String, String>, f64)> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        let (head, value) = match line.rsplit_once(' ') {
-            Some(x) => x,
-            None => continue,
-        };
-        let Ok(v) = value.trim().parse::<f64>() else {
-            continue;
-        };
-        let (name, labels) = match head.split_once('{') {
-            Some((n, rest)) => (n, parse_labels(rest.trim_end_matches('}'))),
-            None => (head, BTreeMap::new()),
-        };
-        out.push((name.to_string(), labels, v));
-    }
-    out
-}
-
-fn parse_labels(s: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut rest = s;
-    while let Some((k, after)) = rest.split_once("=\"") {
-        let mut val = String::new();
-        let mut chars = after.char_indices();
-        let mut end = after.len();
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '\\' => {
-                    if let Some((_, n)) = chars.next() {
-                        val.push(match n {
-                            'n' => '\n',
-                            other => other,
-                        });
-                    }
-                }
-                '"' => {
-                    end = i + 1;
-                    break;
-                }
-                other => val.push(other),
-            }
-        }
-        out.insert(k.trim_start_matches(',').trim().to_string(), val);
-        rest = after.get(end..).unwrap_or("");
-    }
-    out
-}
-
-/// Sum of a metric's samples per tenant.
-pub fn per_tenant(
-    samples: &[(String, BTreeMap<String, String>, f64)],
-    name: &str,
-) -> BTreeMap<String, f64> {
-    let mut out = BTreeMap::new();
-    for (n, labels, v) in samples {
-        if n == name {
-            let t = labels.get("tenant").cloned().unwrap_or_default();
-            *out.entry(t).or_insert(0.0) += v;
-        }
-    }
-    out
 }
 
 /// The index families whose generations count as rollovers (leader cluster).
@@ -263,18 +151,6 @@ fn family_of(name: &str) -> Option<(&'static str, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn metrics_parse_labels_and_values() {
-        let text = "# HELP x y\nlifeguard_plugin_threshold_changes_total{policy=\"a\\\"b\",tenant=\"web\",plugin=\"rt\"} 3\nlifeguard_workqueue_depth 0\n";
-        let s = parse_metrics(text);
-        assert_eq!(s.len(), 2);
-        assert_eq!(s[0].1.get("policy").map(String::as_str), Some("a\"b"));
-        assert_eq!(s[0].1.get("tenant").map(String::as_str), Some("web"));
-        assert_eq!(s[0].2, 3.0);
-        let t = per_tenant(&s, "lifeguard_plugin_threshold_changes_total");
-        assert_eq!(t.get("web"), Some(&3.0));
-    }
 
     #[test]
     fn families() {

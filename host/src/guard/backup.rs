@@ -145,7 +145,7 @@ fn safe_name(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::guard::testing::temp_dir;
+    use crate::testing::temp_dir;
 
     #[tokio::test]
     async fn save_and_load() {

@@ -346,7 +346,7 @@ fn health_name(s: HealthStatus) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::guard::testing::ManualClock;
+    use crate::testing::ManualClock;
 
     fn pool(name: &str, queue: u32, size: i64, rejected: u64) -> ThreadPool {
         ThreadPool {

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use super::audit::{AuditLine, AuditSink, Outcome};
+use super::audit::{AuditLine, AuditSink, Verdict};
 use super::backup::PolicyBackups;
 use super::breaker::Breaker;
 use super::budget::Budget;
@@ -172,44 +172,44 @@ impl Guarded {
         let now = self.ctx.clock.now_ms();
         if let Err(subject) = self.cluster_scope(&self.ctx.cluster).and(m.scope.clone()) {
             return self
-                .refuse(&m, Outcome::Denied, self.denied(&subject))
+                .refuse(&m, Verdict::Denied, self.denied(&subject))
                 .await;
         }
         if let Some(w) = self.ctx.windows.active(now) {
             let e = ApiError::Throttled(w.message());
-            return self.refuse(&m, Outcome::Throttled, e).await;
+            return self.refuse(&m, Verdict::Throttled, e).await;
         }
         if let Err(reason) = self.ctx.breaker.check_mutation() {
             let e = ApiError::Throttled(format!("breaker open: {reason}"));
-            return self.refuse(&m, Outcome::Throttled, e).await;
+            return self.refuse(&m, Verdict::Throttled, e).await;
         }
         if self.ctx.dry_run {
             let answer = dry.await;
-            self.audit(&m, Outcome::DryRun, None, None).await;
+            self.audit(&m, Verdict::DryRun, None, None).await;
             return Ok(answer);
         }
         if !self.ctx.audit.healthy() {
             let e = ApiError::Unavailable(
                 "the audit log is not writable; mutations wait until it is".into(),
             );
-            return self.refuse(&m, Outcome::Error, e).await;
+            return self.refuse(&m, Verdict::Error, e).await;
         }
         if let Err(reason) = self.ctx.budget.try_take(m.delete) {
             return self
-                .refuse(&m, Outcome::Throttled, ApiError::Throttled(reason))
+                .refuse(&m, Verdict::Throttled, ApiError::Throttled(reason))
                 .await;
         }
         let backup = match &m.backup_policy {
             Some(id) => match self.backup(id, now).await {
                 Ok(p) => p,
-                Err(e) => return self.refuse(&m, Outcome::Error, e).await,
+                Err(e) => return self.refuse(&m, Verdict::Error, e).await,
             },
             None => None,
         };
         // Write-ahead: the intent is durable before the request leaves, so a crash at any
         // point leaves either no line (never sent) or an intent the next start answers.
         let id = super::audit::next_intent_id(now);
-        let intent = self.line(&m, Outcome::Intent, None, backup.clone(), Some(id.clone()));
+        let intent = self.line(&m, Verdict::Intent, None, backup.clone(), Some(id.clone()));
         if let Err(e) = self.ctx.audit.record(intent).await {
             tracing::error!(error = %e, "intent line not written; the mutation is not sent");
             return Err(ApiError::Unavailable(format!(
@@ -219,11 +219,11 @@ impl Guarded {
         let r = send.await;
         match &r {
             Ok(_) => {
-                self.audit_id(&m, Outcome::Sent, None, backup, Some(id))
+                self.audit_id(&m, Verdict::Sent, None, backup, Some(id))
                     .await
             }
             Err(e) => {
-                self.audit_id(&m, Outcome::Error, Some(e), backup, Some(id))
+                self.audit_id(&m, Verdict::Error, Some(e), backup, Some(id))
                     .await
             }
         }
@@ -233,7 +233,7 @@ impl Guarded {
     pub(super) async fn refuse<T>(
         &self,
         m: &Mutation,
-        outcome: Outcome,
+        outcome: Verdict,
         e: ApiError,
     ) -> Result<T, ApiError> {
         self.audit(m, outcome, Some(&e), None).await;
@@ -263,7 +263,7 @@ impl Guarded {
     async fn audit(
         &self,
         m: &Mutation,
-        outcome: Outcome,
+        outcome: Verdict,
         error: Option<&ApiError>,
         backup: Option<String>,
     ) {
@@ -273,14 +273,14 @@ impl Guarded {
     async fn audit_id(
         &self,
         m: &Mutation,
-        outcome: Outcome,
+        outcome: Verdict,
         error: Option<&ApiError>,
         backup: Option<String>,
         id: Option<String>,
     ) {
         let line = self.line(m, outcome, error, backup, id);
         match outcome {
-            Outcome::Sent | Outcome::DryRun => {
+            Verdict::Sent | Verdict::DryRun => {
                 tracing::info!(tenant = %line.tenant, cluster = %line.cluster, verb = %line.verb, target = %line.target, outcome = outcome.as_str(), "mutation")
             }
             _ => {
@@ -295,7 +295,7 @@ impl Guarded {
     fn line(
         &self,
         m: &Mutation,
-        outcome: Outcome,
+        outcome: Verdict,
         error: Option<&ApiError>,
         backup: Option<String>,
         id: Option<String>,

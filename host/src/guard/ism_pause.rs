@@ -208,8 +208,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::guard::testing::{temp_dir, FakeCluster};
     use crate::guard::window::WindowConfig;
+    use crate::testing::{temp_dir, FakeCluster};
 
     const DAY: u64 = 86_400_000;
     const HOUR: u64 = 3_600_000;

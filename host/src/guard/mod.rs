@@ -63,13 +63,11 @@ pub mod scope;
 pub mod window;
 
 #[cfg(test)]
-pub(crate) mod testing;
-#[cfg(test)]
 mod tests;
 
 use serde::{Deserialize, Serialize};
 
-pub use audit::{read_audit, AuditLine, AuditSink, FileAudit, MemoryAudit, Outcome};
+pub use audit::{read_audit, AuditLine, AuditSink, FileAudit, MemoryAudit, TeeAudit, Verdict};
 pub use backup::{PolicyBackup, PolicyBackups};
 pub use breaker::{Breaker, BreakerConfig, BreakerState, HealthFloor, Phase};
 pub use budget::{Budget, BudgetBook, BudgetConfig};

@@ -2,7 +2,7 @@
 //! resolved against the cluster, and every refusal, read or write, gets its audit line.
 use std::collections::BTreeSet;
 
-use super::audit::{summarize_text, Outcome};
+use super::audit::{summarize_text, Verdict};
 use super::dry_run;
 use super::guarded::{Guarded, Mutation};
 use super::raw;
@@ -24,12 +24,12 @@ impl Guarded {
             Ok(p) => p,
             Err(r) => {
                 let e = ApiError::Denied(r.message(&self.ctx.tenant));
-                return self.refuse(&m, Outcome::Denied, e).await;
+                return self.refuse(&m, Verdict::Denied, e).await;
             }
         };
         if let Err(subject) = self.cluster_scope(&self.ctx.cluster) {
             return self
-                .refuse(&m, Outcome::Denied, self.denied(&subject))
+                .refuse(&m, Verdict::Denied, self.denied(&subject))
                 .await;
         }
         if !planned.read && !self.ctx.grant.allows_raw_write() {
@@ -37,7 +37,7 @@ impl Guarded {
                 "raw {method} requests need the raw_write grant; tenant [{}] has read-only raw access",
                 self.ctx.tenant
             ));
-            return self.refuse(&m, Outcome::Denied, e).await;
+            return self.refuse(&m, Verdict::Denied, e).await;
         }
         let names: Vec<&str> = planned.names.iter().map(String::as_str).collect();
         if let Err(e) = self.alias_guard(&names).await {
@@ -104,9 +104,9 @@ impl Guarded {
 }
 
 /// The audit outcome of a refusal: scope refusals are `denied`, failed checks `error`.
-pub(super) fn outcome_of(e: &ApiError) -> Outcome {
+pub(super) fn outcome_of(e: &ApiError) -> Verdict {
     match e {
-        ApiError::Denied(_) => Outcome::Denied,
-        _ => Outcome::Error,
+        ApiError::Denied(_) => Verdict::Denied,
+        _ => Verdict::Error,
     }
 }

@@ -23,13 +23,11 @@ pub mod sim;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::config::{load_file, ConfigError, Loaded};
 use crate::daemon::{once, HostOptions, StartError};
-use crate::guard::audit::AuditError;
-use crate::guard::read_audit;
-use crate::runtime::{Clock, Outcome, SystemClock};
+use crate::guard::MemoryAudit;
+use crate::runtime::{Clock, RunOutcome, SystemClock};
 use crate::sim::SimHandle;
 
 pub use render::text as render_text;
@@ -65,8 +63,6 @@ pub enum PlanError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("reading the plan's audit log: {0}")]
-    Audit(#[from] AuditError),
 }
 
 /// Make the plan.
@@ -112,34 +108,30 @@ async fn plan(
     let cache = Some(real_state.join("compile-cache")).filter(|d| d.is_dir());
     let audit_path = scratch.0.join("audit.jsonl");
     loaded.config.host.state_dir = state;
-    loaded.config.host.audit_file = audit_path.clone();
+    loaded.config.host.audit_file = audit_path;
 
     let clock: Arc<dyn Clock> = match &sim {
         Some(s) => Arc::new(crate::time::SimClock(s.clone())),
         None => Arc::new(SystemClock),
     };
+    // The plan reads its lines from memory; the file stays for the operator to inspect.
+    let audit = Arc::new(MemoryAudit::new(usize::MAX));
     let options = HostOptions {
         clock,
         force_dry_run: true,
         telemetry_listen: Some(String::new()),
         hot_reload: false,
+        audit_copy: Some(audit.clone()),
         ..HostOptions::default()
     };
     let host = once::prepare(loaded, options, cache).await?;
-    let tenants: Vec<String> = host
-        .config
-        .config
-        .tenants
-        .iter()
-        .map(|t| t.name.clone())
-        .collect();
+    let tenants = host.tenant_names();
     let jobs = once::job_list(&host).len();
-    let period = tick_period(&host.config);
+    let period = host.tick_period();
     let requests_before = sim.as_ref().map_or(0, |s| s.requests().len());
 
     let mut plan = Plan::new(opts.ticks, &tenants);
     let mut progress = progress::Progress::new(opts.progress, jobs * opts.ticks as usize);
-    let mut seen = 0;
     for tick in 1..=opts.ticks {
         if tick > 1 {
             if let Some(s) = &sim {
@@ -151,9 +143,7 @@ async fn plan(
             progress.run(tick, ticks, t, p)
         })
         .await;
-        let lines = read_audit(&audit_path)?;
-        plan.add_lines(tick, lines.get(seen..).unwrap_or_default());
-        seen = lines.len();
+        plan.add_lines(tick, &audit.take());
         for r in runs {
             if let Some(f) = failure(&r) {
                 plan.add_failure(f);
@@ -161,7 +151,7 @@ async fn plan(
         }
     }
     progress.clear();
-    host.engine.shutdown();
+    host.shutdown_engine();
     drop(host);
     plan.finish();
     if let Some(s) = &sim {
@@ -172,24 +162,14 @@ async fn plan(
     Ok(plan)
 }
 
-/// Simulated time between ticks: the daemon's tick period (the shortest interval).
-fn tick_period(loaded: &Loaded) -> Duration {
-    let r = &loaded.resolved;
-    r.plugin_intervals
-        .iter()
-        .flatten()
-        .copied()
-        .min()
-        .unwrap_or(r.interval)
-        .min(r.interval)
-}
-
 fn failure(r: &once::JobRun) -> Option<FailedRun> {
     let (outcome, message) = match &r.report.outcome {
-        Outcome::Ok { .. } => return None,
-        Outcome::Transient { message } => ("transient".to_string(), message.clone()),
-        Outcome::Terminal { message } => ("terminal".to_string(), message.clone()),
-        Outcome::Trap { kind, message } => (format!("trap ({})", kind.as_str()), message.clone()),
+        RunOutcome::Ok { .. } => return None,
+        RunOutcome::Transient { message } => ("transient".to_string(), message.clone()),
+        RunOutcome::Terminal { message } => ("terminal".to_string(), message.clone()),
+        RunOutcome::Trap { kind, message } => {
+            (format!("trap ({})", kind.as_str()), message.clone())
+        }
     };
     Some(FailedRun {
         tick: r.tick,

@@ -1,7 +1,7 @@
 //! The plan as text for people: tenant by tenant, each mutation with its reason, then counts.
 use std::fmt::Write as _;
 
-use crate::guard::Outcome;
+use crate::guard::Verdict;
 
 use super::report::{Counts, Plan, PlannedMutation};
 
@@ -28,7 +28,7 @@ fn by_verb(c: &Counts) -> String {
 
 fn mutation(o: &mut String, m: &PlannedMutation, show_tick: bool) {
     let mark = match m.outcome {
-        Outcome::DryRun => "+".to_string(),
+        Verdict::DryRun => "+".to_string(),
         other => format!("! {}", other.as_str()),
     };
     let tick = if show_tick {
@@ -203,7 +203,7 @@ mod tests {
                 "d",
                 "ism_add",
                 "x",
-                Outcome::DryRun,
+                Verdict::DryRun,
             )],
         );
         p.add_failure(FailedRun {

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::guard::{AuditLine, Outcome};
+use crate::guard::{AuditLine, Verdict};
 
 /// One mutation a plugin attempted during the plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -21,7 +21,7 @@ pub struct PlannedMutation {
     /// Why the plugin wanted it (`log.set-reason`).
     pub reason: String,
     /// `dry_run` for a planned change; `denied` or `throttled` when the guard would refuse it.
-    pub outcome: Outcome,
+    pub outcome: Verdict,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -54,7 +54,7 @@ pub struct Counts {
 
 impl Counts {
     fn add(&mut self, m: &PlannedMutation) {
-        if m.outcome == Outcome::DryRun {
+        if m.outcome == Verdict::DryRun {
             self.total += 1;
             *self.by_verb.entry(m.verb.clone()).or_default() += 1;
         } else {
@@ -159,7 +159,7 @@ impl Plan {
         let mut total = Counts::default();
         for t in self.tenants.values_mut() {
             t.mutations
-                .sort_by_key(|m| (m.outcome != Outcome::DryRun, m.tick));
+                .sort_by_key(|m| (m.outcome != Verdict::DryRun, m.tick));
             total.merge(&t.summary);
         }
         self.summary = total;
@@ -216,7 +216,7 @@ pub(crate) mod tests {
         plugin: &str,
         verb: &str,
         target: &str,
-        outcome: Outcome,
+        outcome: Verdict,
     ) -> AuditLine {
         AuditLine {
             time: "2026-01-01T00:00:00Z".into(),
@@ -246,16 +246,16 @@ pub(crate) mod tests {
                     "ism-doctor",
                     "put_policy",
                     "ops-retention",
-                    Outcome::DryRun,
+                    Verdict::DryRun,
                 ),
                 line(
                     "ops",
                     "ism-doctor",
                     "ism_add",
                     "ops-audit-1",
-                    Outcome::Denied,
+                    Verdict::Denied,
                 ),
-                line("web", "tuner", "put_policy", "logs-web", Outcome::DryRun),
+                line("web", "tuner", "put_policy", "logs-web", Verdict::DryRun),
             ],
         );
         p.add_lines(
@@ -265,7 +265,7 @@ pub(crate) mod tests {
                 "ism-doctor",
                 "ism_add",
                 "ops-audit-2",
-                Outcome::DryRun,
+                Verdict::DryRun,
             )],
         );
         p.finish();
@@ -316,7 +316,7 @@ pub(crate) mod tests {
     #[test]
     fn blocked_only_is_no_change() {
         let mut p = Plan::new(1, &["ops".into()]);
-        p.add_lines(1, &[line("ops", "d", "ism_add", "x", Outcome::Throttled)]);
+        p.add_lines(1, &[line("ops", "d", "ism_add", "x", Verdict::Throttled)]);
         p.finish();
         assert!(!p.has_changes());
         assert_eq!(p.summary.blocked, 1);
@@ -325,7 +325,7 @@ pub(crate) mod tests {
     #[test]
     fn unconfigured_tenant_lines_are_kept() {
         let mut p = Plan::new(1, &["ops".into()]);
-        p.add_lines(1, &[line("ghost", "d", "ism_add", "x", Outcome::DryRun)]);
+        p.add_lines(1, &[line("ghost", "d", "ism_add", "x", Verdict::DryRun)]);
         p.finish();
         let names: Vec<&str> = p.tenants_in_order().map(|(n, _)| n).collect();
         assert_eq!(names, ["ops", "ghost"]);

@@ -4,7 +4,7 @@ use std::{fmt, sync::Arc, time::Duration};
 
 use tokio::time::Instant;
 
-use super::outcome::Outcome;
+use super::outcome::JobOutcome;
 
 /// Identity of a job: one tenant's plugin. The scheduler never runs two runs of the same
 /// `JobId` at once.
@@ -138,8 +138,8 @@ pub struct JobStatus {
     pub version: Arc<str>,
     /// Its state.
     pub state: JobState,
-    /// Outcome of the last finished run, if any.
-    pub last_outcome: Option<Outcome>,
+    /// JobOutcome of the last finished run, if any.
+    pub last_outcome: Option<JobOutcome>,
     /// Fuel consumed by the last finished run.
     pub last_fuel: Option<u64>,
     /// Wall-clock time of the last finished run.

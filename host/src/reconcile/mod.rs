@@ -26,13 +26,13 @@
 //! use std::time::Duration;
 //!
 //! use lifeguard::reconcile::{
-//!     run_fn, JobId, JobSpec, Outcome, RunReport, Scheduler, SchedulerConfig, SchedulerError,
+//!     run_fn, JobId, JobSpec, JobOutcome, JobReport, Scheduler, SchedulerConfig, SchedulerError,
 //! };
 //!
 //! # async fn demo() -> Result<(), SchedulerError> {
 //! let run = run_fn(|_ticket| async move {
 //!     // The runner looks up the plugin for `_ticket.id`, runs it and maps the result.
-//!     RunReport::new(Outcome::ok(), 0)
+//!     JobReport::new(JobOutcome::ok(), 0)
 //! });
 //! let handle = Scheduler::new(SchedulerConfig::default().max_concurrent(32), run).spawn();
 //! handle.upsert_job(JobSpec::new(JobId::new("acme", "rollover"), "prod", "sha256:ab12"))?;
@@ -45,7 +45,8 @@
 //! | module        | job |
 //! |---------------|-----|
 //! | `job`         | ids, specs, tickets, states, status |
-//! | `outcome`     | run reports and the [`RunObserver`] hook |
+//! | `outcome`     | what a run returns: [`JobOutcome`], [`JobReport`] |
+//! | `observer`    | the [`RunObserver`] hook that sees every finished run |
 //! | `config`      | [`SchedulerConfig`] |
 //! | `backoff`     | interval jitter and exponential backoff |
 //! | `fairness`    | per-tenant fuel window |
@@ -61,6 +62,7 @@ mod config;
 mod fairness;
 mod handle;
 mod job;
+mod observer;
 mod outcome;
 mod policy;
 mod queue;
@@ -74,5 +76,6 @@ mod tests;
 pub use config::{BackoffJitter, SchedulerConfig};
 pub use handle::{SchedulerError, SchedulerHandle, ShutdownReport};
 pub use job::{JobId, JobSpec, JobState, JobStatus, JobTicket};
-pub use outcome::{Outcome, RunEvent, RunObserver, RunReport};
+pub use observer::{RunEvent, RunObserver};
+pub use outcome::{JobOutcome, JobReport};
 pub use scheduler::{run_fn, RunFn, RunFuture, Scheduler};

@@ -1,12 +1,10 @@
-//! What a run returns, and the observer hook that sees every finished run.
+//! What a run returns to the scheduler.
 
 use std::{fmt, time::Duration};
 
-use super::job::{JobId, JobState};
-
 /// How a run ended. Kept free of wasm types: the runner maps guest results and traps onto it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum JobOutcome {
     /// The reconcile succeeded. Backoff is reset; the job runs again after `requeue_after`
     /// or, if `None`, after its jittered interval (either floored at the scheduler's
     /// `min_requeue_after`).
@@ -28,7 +26,7 @@ pub enum Outcome {
     },
 }
 
-impl Outcome {
+impl JobOutcome {
     /// `Ok` with no requeue hint: the job's interval applies.
     pub fn ok() -> Self {
         Self::Ok {
@@ -59,7 +57,7 @@ impl Outcome {
     }
 }
 
-impl fmt::Display for Outcome {
+impl fmt::Display for JobOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Ok {
@@ -77,50 +75,22 @@ impl fmt::Display for Outcome {
 
 /// What the run closure returns for one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunReport {
+pub struct JobReport {
     /// How the run ended.
-    pub outcome: Outcome,
+    pub outcome: JobOutcome,
     /// Fuel consumed; feeds the per-tenant fair-share window.
     pub fuel: u64,
     /// Wall-clock time of the run as measured by the runner.
     pub wall: Duration,
 }
 
-impl RunReport {
+impl JobReport {
     /// A report with the given outcome and fuel, and zero wall time.
-    pub fn new(outcome: Outcome, fuel: u64) -> Self {
+    pub fn new(outcome: JobOutcome, fuel: u64) -> Self {
         Self {
             outcome,
             fuel,
             wall: Duration::ZERO,
         }
     }
-}
-
-/// One finished run, as seen by a [`RunObserver`].
-#[derive(Debug)]
-pub struct RunEvent<'a> {
-    /// The job that ran.
-    pub job: &'a JobId,
-    /// The cluster it ran against.
-    pub cluster: &'a str,
-    /// Its 1-based run number.
-    pub tick: u64,
-    /// The version it was dispatched with.
-    pub version: &'a str,
-    /// What the run returned.
-    pub report: &'a RunReport,
-    /// The job's state after the scheduler applied the outcome; `None` if the job was
-    /// removed while this run was in flight.
-    pub next_state: Option<JobState>,
-}
-
-/// Sees every finished run, e.g. to update metrics or the status page, without the scheduler
-/// knowing about either.
-///
-/// Called on the scheduler's loop, once per run: keep it cheap and never block (update
-/// atomics, or `try_send` to a channel).
-pub trait RunObserver: Send + Sync + 'static {
-    /// Called after the outcome of a run has been applied to its job.
-    fn on_run(&self, event: &RunEvent<'_>);
 }

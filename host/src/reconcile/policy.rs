@@ -4,7 +4,7 @@
 use tokio::time::Instant;
 
 use super::{
-    backoff::Delays, config::SchedulerConfig, job::JobState, outcome::Outcome, table::Job,
+    backoff::Delays, config::SchedulerConfig, job::JobState, outcome::JobOutcome, table::Job,
 };
 
 /// Where a job goes after a run.
@@ -28,7 +28,7 @@ pub(crate) enum Next {
 pub(crate) fn decide(
     job: &mut Job,
     run_version: &str,
-    outcome: &Outcome,
+    outcome: &JobOutcome,
     config: &SchedulerConfig,
     delays: &mut Delays,
     now: Instant,
@@ -41,7 +41,7 @@ pub(crate) fn decide(
         return Next::ReadyNow;
     }
     match outcome {
-        Outcome::Ok { requeue_after } => {
+        JobOutcome::Ok { requeue_after } => {
             job.failures = 0;
             job.traps = 0;
             if rerun {
@@ -58,12 +58,12 @@ pub(crate) fn decide(
                 state: JobState::Idle,
             }
         }
-        Outcome::Transient(_) => {
+        JobOutcome::Transient(_) => {
             job.failures = job.failures.saturating_add(1);
             job.traps = 0;
             retry(job, rerun, delays, now)
         }
-        Outcome::Trap { .. } => {
+        JobOutcome::Trap { .. } => {
             job.failures = job.failures.saturating_add(1);
             job.traps = job.traps.saturating_add(1);
             if job.traps >= config.quarantine_after {
@@ -72,7 +72,7 @@ pub(crate) fn decide(
                 retry(job, rerun, delays, now)
             }
         }
-        Outcome::Terminal(_) => {
+        JobOutcome::Terminal(_) => {
             job.failures = job.failures.saturating_add(1);
             job.traps = 0;
             Next::Stop(JobState::Parked)

@@ -18,13 +18,14 @@ use super::{
     config::SchedulerConfig,
     handle::{Command, SchedulerHandle, Shared, ShutdownReport},
     job::JobTicket,
-    outcome::{Outcome, RunObserver, RunReport},
+    observer::RunObserver,
+    outcome::{JobOutcome, JobReport},
     queue::Slot,
     state::{Core, Dispatch},
 };
 
 /// The future a run returns.
-pub type RunFuture = BoxFuture<'static, RunReport>;
+pub type RunFuture = BoxFuture<'static, JobReport>;
 
 /// The closure the scheduler calls to run a job. It must not block: CPU-heavy work belongs
 /// in the runner's own `spawn_blocking` or in an async wasm call that yields.
@@ -34,7 +35,7 @@ pub type RunFn = Arc<dyn Fn(JobTicket) -> RunFuture + Send + Sync>;
 pub fn run_fn<F, Fut>(f: F) -> RunFn
 where
     F: Fn(JobTicket) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = RunReport> + Send + 'static,
+    Fut: Future<Output = JobReport> + Send + 'static,
 {
     Arc::new(move |ticket| f(ticket).boxed())
 }
@@ -94,7 +95,7 @@ impl Scheduler {
 struct Completion {
     slot: Slot,
     stamp: u64,
-    report: RunReport,
+    report: JobReport,
 }
 
 /// Shutdown in progress: no new runs, waiting for the ones in flight until `deadline`.
@@ -246,14 +247,14 @@ impl Loop {
 
 /// A panicking run is a host bug, but it is reported like a trap so that the job backs off
 /// and, if it keeps panicking, is quarantined.
-fn panic_report(payload: &(dyn Any + Send)) -> RunReport {
+fn panic_report(payload: &(dyn Any + Send)) -> JobReport {
     let message = payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "run panicked".to_owned());
-    RunReport::new(
-        Outcome::Trap {
+    JobReport::new(
+        JobOutcome::Trap {
             kind: "panic".to_owned(),
             message,
         },

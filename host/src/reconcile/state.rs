@@ -11,7 +11,8 @@ use super::{
     config::SchedulerConfig,
     fairness::{FuelLedger, TenantIdx},
     job::{JobId, JobSpec, JobState, JobStatus, JobTicket},
-    outcome::{RunEvent, RunObserver, RunReport},
+    observer::{RunEvent, RunObserver},
+    outcome::JobReport,
     policy::{decide, Next},
     queue::{ClusterIdx, Entry, ReadyQueues, Slot, Timers},
     table::{Job, JobTable},
@@ -326,7 +327,7 @@ impl Core {
     }
 
     /// Applies a finished run and tells the observers.
-    pub(crate) fn complete(&mut self, slot: Slot, stamp: u64, report: RunReport, now: Instant) {
+    pub(crate) fn complete(&mut self, slot: Slot, stamp: u64, report: JobReport, now: Instant) {
         let Some(job) = self.jobs.get_mut(slot) else {
             warn!(slot, "completion for an empty slot ignored");
             return;
@@ -388,7 +389,7 @@ impl Core {
         job: &Job,
         tick: u64,
         version: &str,
-        report: &RunReport,
+        report: &JobReport,
         next_state: Option<JobState>,
     ) {
         if self.observers.is_empty() {

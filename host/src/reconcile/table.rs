@@ -7,7 +7,7 @@ use tokio::time::Instant;
 use super::{
     fairness::TenantIdx,
     job::{JobId, JobState, JobStatus},
-    outcome::Outcome,
+    outcome::JobOutcome,
     queue::{ClusterIdx, Slot},
 };
 
@@ -34,7 +34,7 @@ pub(crate) struct Job {
     pub(crate) runs: u64,
     pub(crate) failures: u32,
     pub(crate) traps: u32,
-    pub(crate) last_outcome: Option<Outcome>,
+    pub(crate) last_outcome: Option<JobOutcome>,
     pub(crate) last_fuel: Option<u64>,
     pub(crate) last_wall: Option<Duration>,
     pub(crate) last_finished: Option<Instant>,

@@ -7,7 +7,8 @@ use std::time::Duration;
 use wasmtime::component::{HasSelf, Linker};
 
 use super::store::HostState;
-use crate::bindings::Plugin;
+use super::views::{ClockCap, ClusterCap, EnvCap, LogCap};
+use crate::bindings::{ccr, clock, cluster, ism, log, metrics, state, types};
 
 /// How often the epoch advances. Spin uses the same 10 ms tick.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -147,7 +148,15 @@ impl Engine {
         // Python and JS guests import wasi:cli/io/clocks/random/filesystem; the context behind
         // them is empty (no preopens, env, args or network), see `store.rs`.
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        Plugin::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        // Each interface gets its own borrowed view of the store (`views.rs`).
+        types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+        cluster::add_to_linker::<_, ClusterCap>(&mut linker, HostState::cluster_view)?;
+        ism::add_to_linker::<_, ClusterCap>(&mut linker, HostState::cluster_view)?;
+        ccr::add_to_linker::<_, ClusterCap>(&mut linker, HostState::cluster_view)?;
+        log::add_to_linker::<_, LogCap>(&mut linker, HostState::log_view)?;
+        clock::add_to_linker::<_, ClockCap>(&mut linker, HostState::clock_view)?;
+        metrics::add_to_linker::<_, EnvCap>(&mut linker, HostState::env_view)?;
+        state::add_to_linker::<_, EnvCap>(&mut linker, HostState::env_view)?;
         let ticker = Arc::new(Ticker::start(inner.weak()));
         Ok(Self {
             inner,

@@ -15,6 +15,7 @@ mod run;
 mod state_file;
 mod stdio;
 mod store;
+mod views;
 
 pub use engine::{Engine, EngineConfig, PoolConfig};
 pub use env::{
@@ -23,8 +24,9 @@ pub use env::{
 };
 pub use incremental::DiskCacheStore;
 pub use limits::Limits;
-pub use outcome::{Outcome, RunReport, TrapKind};
+pub use outcome::{RunOutcome, RunReport, TrapKind};
 pub use plugin::{content_version, LoadError, LoadedPlugin};
 pub use run::{describe, reconcile};
 pub use state_file::FileState;
 pub use store::HostState;
+pub use views::{ClockView, ClusterView, EnvView, LogView};

@@ -22,6 +22,16 @@ pub enum TrapKind {
 }
 
 impl TrapKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [TrapKind; 6] = [
+        TrapKind::OutOfFuel,
+        TrapKind::Deadline,
+        TrapKind::MemoryLimit,
+        TrapKind::StackOverflow,
+        TrapKind::GuestPanic,
+        TrapKind::HostError,
+    ];
+
     /// The label used in metrics and logs.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -62,7 +72,7 @@ impl std::fmt::Display for TrapKind {
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "result", rename_all = "kebab-case")]
-pub enum Outcome {
+pub enum RunOutcome {
     /// `reconcile` returned `ok(action)`.
     Ok {
         requeue_after_ms: Option<u64>,
@@ -76,14 +86,14 @@ pub enum Outcome {
     Trap { kind: TrapKind, message: String },
 }
 
-impl Outcome {
+impl RunOutcome {
     /// The `result` label of `reconcile_total`.
     pub fn label(&self) -> &'static str {
         match self {
-            Outcome::Ok { .. } => "ok",
-            Outcome::Transient { .. } => "transient",
-            Outcome::Terminal { .. } => "terminal",
-            Outcome::Trap { .. } => "trap",
+            RunOutcome::Ok { .. } => "ok",
+            RunOutcome::Transient { .. } => "transient",
+            RunOutcome::Terminal { .. } => "terminal",
+            RunOutcome::Trap { .. } => "trap",
         }
     }
 }
@@ -91,7 +101,7 @@ impl Outcome {
 /// An outcome with what the run cost.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RunReport {
-    pub outcome: Outcome,
+    pub outcome: RunOutcome,
     pub fuel: u64,
     pub wall: Duration,
 }

@@ -7,7 +7,7 @@ use wasmtime::{Store, UpdateDeadline};
 use super::engine::Engine;
 use super::env::RunEnv;
 use super::limits::Limits;
-use super::outcome::{Outcome, RunReport, TrapKind};
+use super::outcome::{RunOutcome, RunReport, TrapKind};
 use super::plugin::LoadedPlugin;
 use super::store::HostState;
 use crate::bindings::types::{Context, PluginInfo, ReconcileError};
@@ -79,7 +79,7 @@ pub async fn reconcile(
         Ok(s) => s,
         Err(e) => {
             return RunReport {
-                outcome: Outcome::Trap {
+                outcome: RunOutcome::Trap {
                     kind: TrapKind::HostError,
                     message: format!("{e:#}"),
                 },
@@ -96,22 +96,22 @@ pub async fn reconcile(
         .instrument(span)
         .await;
     let outcome = match result {
-        Err(_elapsed) => Outcome::Trap {
+        Err(_elapsed) => RunOutcome::Trap {
             kind: TrapKind::Deadline,
             message: format!(
                 "run exceeded its {:?} deadline while waiting in a host call",
                 limits.deadline
             ),
         },
-        Ok(Ok(Ok(action))) => Outcome::Ok {
+        Ok(Ok(Ok(action))) => RunOutcome::Ok {
             requeue_after_ms: action.requeue_after_ms,
             summary: action.summary,
         },
-        Ok(Ok(Err(ReconcileError::Transient(message)))) => Outcome::Transient { message },
-        Ok(Ok(Err(ReconcileError::Terminal(message)))) => Outcome::Terminal { message },
+        Ok(Ok(Err(ReconcileError::Transient(message)))) => RunOutcome::Transient { message },
+        Ok(Ok(Err(ReconcileError::Terminal(message)))) => RunOutcome::Terminal { message },
         Ok(Err(e)) => {
             let (kind, message) = trap_of(&store, &e);
-            Outcome::Trap { kind, message }
+            RunOutcome::Trap { kind, message }
         }
     };
     flush_output(&store);

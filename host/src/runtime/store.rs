@@ -13,16 +13,16 @@ use super::stdio::CappedOutput;
 pub struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
-    pub(crate) limiter: MemoryLimiter,
+    pub(super) limiter: MemoryLimiter,
     /// The wall-clock deadline of this run.
-    pub(crate) deadline: Instant,
-    pub(crate) env: RunEnv,
-    pub(crate) limits: Limits,
-    pub(crate) log_lines: u32,
-    pub(crate) log_dropped: u32,
-    pub(crate) output: CappedOutput,
+    pub(super) deadline: Instant,
+    pub(super) env: RunEnv,
+    pub(super) limits: Limits,
+    pub(super) log_lines: u32,
+    pub(super) log_dropped: u32,
+    pub(super) output: CappedOutput,
     /// Set by `clock.sleep` when it had to stop at the deadline.
-    pub(crate) slept_past_deadline: bool,
+    pub(super) slept_past_deadline: bool,
 }
 
 impl HostState {
@@ -47,17 +47,6 @@ impl HostState {
             output,
             slept_past_deadline: false,
         }
-    }
-
-    /// `invalid` if an argument is over the configured cap.
-    pub(crate) fn check_arg(&self, what: &str, len: usize) -> Result<(), crate::cluster::ApiError> {
-        if len > self.limits.max_arg_bytes {
-            return Err(crate::cluster::ApiError::Invalid(format!(
-                "{what} is {len} bytes, over the {} byte cap for host-call arguments",
-                self.limits.max_arg_bytes
-            )));
-        }
-        Ok(())
     }
 }
 

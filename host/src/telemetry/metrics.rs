@@ -1,7 +1,7 @@
 //! The host's Prometheus metrics, in controller-runtime's vocabulary under `lifeguard_`, plus
 //! the plugins' own metrics (see [`super::plugin_metrics`]). The host calls the typed methods;
 //! nothing outside this file touches a family directly.
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use prometheus_client::registry::Registry;
 use super::escape::label_value;
 use super::plugin_metrics::{PluginMetrics, DEFAULT_SERIES_CAP};
 use super::TelemetryError;
-use crate::runtime::{MetricKind, MetricsSink, Outcome, RunReport};
+use crate::runtime::{MetricKind, MetricsSink, RunOutcome, RunReport, TrapKind};
 
 type L1 = [(&'static str, String); 1];
 type L2 = [(&'static str, String); 2];
@@ -96,6 +96,8 @@ pub struct Metrics {
     /// reason, a plugin one version), so the previous series can be removed on change.
     breaker_reasons: Mutex<HashMap<String, String>>,
     versions: Mutex<HashMap<(String, String), String>>,
+    /// Traps per tenant, for in-process readers ([`Metrics::traps_by_tenant`]).
+    tenant_traps: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Default for Metrics {
@@ -135,6 +137,7 @@ impl Metrics {
             plugin: Arc::new(PluginMetrics::new(cap, dropped.clone())),
             breaker_reasons: Mutex::default(),
             versions: Mutex::default(),
+            tenant_traps: Mutex::default(),
         };
         let r = &mut registry;
         // Counter names lack `_total`: the encoder appends it.
@@ -205,7 +208,7 @@ impl Metrics {
         );
         r.register(
             "ism_transition_latency_seconds",
-            "Time from a transition's condition being met to ISM moving the index.",
+            "Time managed indices spent in ISM's transition step: from the transition action's start to the next state's start, as explain reports them.",
             m.transition_latency.clone(),
         );
         r.register(
@@ -244,14 +247,14 @@ impl Metrics {
             .get_or_create(&l3("tenant", tenant, "plugin", plugin, "result", result))
             .inc();
         let key = l2("tenant", tenant, "plugin", plugin);
-        if !matches!(report.outcome, Outcome::Ok { .. }) {
+        if !matches!(report.outcome, RunOutcome::Ok { .. }) {
             self.reconcile_errors.get_or_create(&key).inc();
         }
         self.reconcile_time
             .get_or_create(&key)
             .observe(report.wall.as_secs_f64());
         self.fuel.get_or_create(&key).inc_by(report.fuel);
-        if let Outcome::Trap { kind, .. } = &report.outcome {
+        if let RunOutcome::Trap { kind, .. } = &report.outcome {
             self.traps
                 .get_or_create(&l3(
                     "tenant",
@@ -262,7 +265,23 @@ impl Metrics {
                     kind.as_str(),
                 ))
                 .inc();
+            if let Ok(mut t) = self.tenant_traps.lock() {
+                *t.entry(tenant.to_string()).or_insert(0) += 1;
+            }
         }
+    }
+
+    /// Traps counted so far, per tenant.
+    pub fn traps_by_tenant(&self) -> BTreeMap<String, u64> {
+        self.tenant_traps
+            .lock()
+            .map(|t| t.clone())
+            .unwrap_or_default()
+    }
+
+    /// A plugin-reported counter (e.g. `threshold_changes_total`) summed per tenant.
+    pub fn plugin_counter_by_tenant(&self, name: &str) -> BTreeMap<String, f64> {
+        self.plugin.counter_by_tenant(name)
     }
 
     pub fn set_queue_depth(&self, depth: usize) {
@@ -289,6 +308,21 @@ impl Metrics {
         self.version_info
             .get_or_create(&l3("tenant", tenant, "plugin", plugin, "version", version))
             .set(1);
+    }
+
+    /// A job (tenant, plugin) is scheduled: its error, trap and dropped-series counters start
+    /// at 0, so they exist before the first event and `increase()` sees that event.
+    pub fn job_started(&self, tenant: &str, plugin: &str) {
+        // `get_or_create` makes the series; the guard it returns is let go at once.
+        drop(
+            self.reconcile_errors
+                .get_or_create(&l2("tenant", tenant, "plugin", plugin)),
+        );
+        for kind in TrapKind::ALL {
+            let labels = l3("tenant", tenant, "plugin", plugin, "kind", kind.as_str());
+            drop(self.traps.get_or_create(&labels));
+        }
+        self.plugin.job_started(tenant, plugin);
     }
 
     /// Drops the version and every plugin-reported series of an unloaded plugin. Its

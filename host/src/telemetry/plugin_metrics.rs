@@ -148,6 +148,15 @@ impl PluginMetrics {
         }
     }
 
+    /// The job's dropped-series counter, at 0.
+    pub(crate) fn job_started(&self, tenant: &str, plugin: &str) {
+        let labels = [
+            ("tenant", label_value(tenant)),
+            ("plugin", label_value(plugin)),
+        ];
+        drop(self.dropped.get_or_create(&labels));
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic elsewhere while holding the lock leaves the maps consistent (every update
         // is a single insert), so the data is still good to use.
@@ -269,6 +278,25 @@ impl PluginMetrics {
                 }
             }
         }
+    }
+
+    /// The sum of a plugin-reported counter (`name`, with or without `_total`) per tenant,
+    /// over every plugin and label set.
+    pub(crate) fn counter_by_tenant(&self, name: &str) -> BTreeMap<String, f64> {
+        let base = name.strip_suffix("_total").unwrap_or(name);
+        let inner = self.lock();
+        let mut out = BTreeMap::new();
+        let Some(PluginFamily::Counter(family)) = inner.families.get(base) else {
+            return out;
+        };
+        for ((tenant, _), series) in &inner.series {
+            for (_, labels) in series.iter().filter(|(f, _)| f == base) {
+                if let Some(c) = family.get(labels) {
+                    *out.entry(tenant.clone()).or_insert(0.0) += c.get();
+                }
+            }
+        }
+        out
     }
 
     /// Live series of one plugin.

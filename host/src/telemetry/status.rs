@@ -96,7 +96,7 @@ pub struct PluginStatus {
 /// How the last run ended and what it cost.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct LastRun {
-    /// `ok`, `transient`, `terminal` or `trap` ([`crate::runtime::Outcome::label`]).
+    /// `ok`, `transient`, `terminal` or `trap` ([`crate::runtime::RunOutcome::label`]).
     pub outcome: String,
     /// The summary on `ok`, the error or trap message otherwise. Plugin-supplied.
     pub message: String,
@@ -109,11 +109,11 @@ pub struct LastRun {
 impl LastRun {
     /// From a run report finished at `at_ms`.
     pub fn from_report(report: &crate::runtime::RunReport, at_ms: u64) -> Self {
-        use crate::runtime::Outcome;
+        use crate::runtime::RunOutcome;
         let message = match &report.outcome {
-            Outcome::Ok { summary, .. } => summary.clone(),
-            Outcome::Transient { message } | Outcome::Terminal { message } => message.clone(),
-            Outcome::Trap { kind, message } => format!("{kind}: {message}"),
+            RunOutcome::Ok { summary, .. } => summary.clone(),
+            RunOutcome::Transient { message } | RunOutcome::Terminal { message } => message.clone(),
+            RunOutcome::Trap { kind, message } => format!("{kind}: {message}"),
         };
         Self {
             outcome: report.outcome.label().to_owned(),

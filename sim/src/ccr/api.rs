@@ -416,18 +416,39 @@ pub fn autofollow(world: &mut World, c: usize, req: &Req) -> HResult {
         .get("pattern")
         .and_then(Value::as_str)
         .ok_or_else(|| OsError::illegal_argument("Missing pattern"))?;
-    remote_cluster(world, c, alias)?;
+    let rule = RuleSpec {
+        leader_alias: alias,
+        name,
+        pattern,
+        follower_pattern: body.get("follower_index_pattern").and_then(Value::as_str),
+        settings: body.get("settings").cloned().unwrap_or(json!({})),
+    };
+    put_autofollow_rule(world, c, &rule)?;
+    Ok(ack())
+}
+
+/// What an auto-follow rule asks for (the body of `POST _plugins/_replication/_autofollow`).
+#[derive(Debug, Clone)]
+pub struct RuleSpec<'a> {
+    pub leader_alias: &'a str,
+    pub name: &'a str,
+    pub pattern: &'a str,
+    pub follower_pattern: Option<&'a str>,
+    pub settings: Value,
+}
+
+/// Creates (or replaces) an auto-follow rule on follower cluster `c` and runs it once, as
+/// the plugin does when the rule is created.
+pub fn put_autofollow_rule(world: &mut World, c: usize, rule: &RuleSpec<'_>) -> OsResult<()> {
+    remote_cluster(world, c, rule.leader_alias)?;
     world.clusters[c].ccr.rules.insert(
-        key,
+        format!("{}:{}", rule.leader_alias, rule.name),
         Rule {
-            leader_alias: alias.to_string(),
-            name: name.to_string(),
-            pattern: pattern.to_string(),
-            follower_pattern: body
-                .get("follower_index_pattern")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            settings: body.get("settings").cloned().unwrap_or(json!({})),
+            leader_alias: rule.leader_alias.to_string(),
+            name: rule.name.to_string(),
+            pattern: rule.pattern.to_string(),
+            follower_pattern: rule.follower_pattern.map(str::to_string),
+            settings: rule.settings.clone(),
             success: 0,
             failed: 0,
             failed_indices: Vec::new(),
@@ -435,7 +456,7 @@ pub fn autofollow(world: &mut World, c: usize, req: &Req) -> HResult {
         },
     );
     run_autofollow(world, c);
-    Ok(ack())
+    Ok(())
 }
 
 /// Starts replication for leader indices matching a rule that are not followed yet.

@@ -122,12 +122,7 @@ pub fn handle(w: &mut World, r: &Req) -> Resp {
                 .get("bytes_per_doc")
                 .and_then(Value::as_f64)
                 .unwrap_or(500.0);
-            if dps <= 0.0 {
-                w.clusters[c].ingest.remove(alias);
-            } else {
-                w.clusters[c].ingest.insert(alias.to_string(), (dps, bpd));
-            }
-            crate::ops::sync_ingest_all(w, c);
+            crate::ops::set_ingest(w, c, alias, dps, bpd);
             Resp::ok(json!({"acknowledged": true}))
         }
         ("GET", ["_sim", "notifications"]) => {

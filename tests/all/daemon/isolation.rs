@@ -87,7 +87,7 @@ async fn shutdown_waits_for_a_run_in_flight() {
     }
     assert!(sched.in_flight() > 0);
     let host = rig.host.unwrap();
-    let state_dir = host.host.config.state_dir();
+    let state_dir = host.host.state_dir();
     let started = std::time::Instant::now();
     assert!(
         host.shutdown(Duration::from_secs(5)).await,

@@ -2,4 +2,5 @@
 //! snapshot, shutdown.
 mod isolation;
 pub(crate) mod reload;
+mod scrape;
 mod snapshot;

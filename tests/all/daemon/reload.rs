@@ -27,7 +27,7 @@ async fn wait_for_version(rig: &crate::support::host::Rig, file: &str, version: 
         if rig
             .host()
             .host
-            .registry
+            .registry()
             .get(file)
             .is_some_and(|v| v.version() == version)
         {
@@ -42,7 +42,7 @@ async fn wait_for_version(rig: &crate::support::host::Rig, file: &str, version: 
 async fn two_hundred_reloads_are_each_observed_and_no_run_fails() {
     let t = tenant("churn", "churn-*", "good", "good.wasm", "50ms", "{}");
     let rig = rig(&t, &[("good", "good.wasm")], "").await;
-    let mut events = rig.host().host.registry.subscribe();
+    let mut events = rig.host().host.registry().subscribe();
     let base = std::fs::read(guest_path("good")).unwrap();
     let mut versions = Vec::new();
     for n in 0..200 {
@@ -70,7 +70,7 @@ async fn two_hundred_reloads_are_each_observed_and_no_run_fails() {
     let job = &st[0];
     assert_eq!(job.consecutive_failures, 0, "{job:?}");
     assert_eq!(&*job.version, versions.last().unwrap().as_str());
-    let metrics = rig.host().host.metrics.encode().unwrap();
+    let metrics = rig.host().host.metrics().encode().unwrap();
     assert!(
         !metrics
             .lines()
@@ -86,7 +86,7 @@ async fn a_broken_file_keeps_the_old_version_and_a_deleted_one_stops_the_job() {
     let t = tenant("keep", "keep-*", "good", "good.wasm", "100ms", "{}");
     let rig = rig(&t, &[("good", "good.wasm")], "").await;
     let good = content_version(&std::fs::read(guest_path("good")).unwrap());
-    let mut events = rig.host().host.registry.subscribe();
+    let mut events = rig.host().host.registry().subscribe();
     install_bytes(
         &rig.plugin_dir(),
         "good.wasm",
@@ -102,7 +102,7 @@ async fn a_broken_file_keeps_the_old_version_and_a_deleted_one_stops_the_job() {
     .await
     .expect("the broken file was never rejected");
     assert!(rejected.contains("good.wasm"), "{rejected}");
-    let live = rig.host().host.registry.get("good.wasm").unwrap();
+    let live = rig.host().host.registry().get("good.wasm").unwrap();
     assert_eq!(live.version(), good);
     let sched = rig.host().scheduler.clone();
     let before = sched.status().await.unwrap()[0].runs;

@@ -3,7 +3,7 @@
 //! stops and the alias swap.
 use std::sync::Arc;
 
-use lifeguard::runtime::{FileState, Outcome, StateStore};
+use lifeguard::runtime::{FileState, RunOutcome, StateStore};
 use serde_json::{json, Value};
 
 use crate::support::lab::{cached_engine, line, ok, rust_plugin, Lab, Tenant};
@@ -103,7 +103,7 @@ async fn a_leader_outage_fails_over_exactly_once_across_host_restarts() {
     lab.advance("1m");
     let r = lab.run(engine, plugin, &tenant, &state, &cfg, 4).await;
     assert!(
-        !matches!(r.outcome, Outcome::Ok { .. }),
+        !matches!(r.outcome, RunOutcome::Ok { .. }),
         "the swap was failed on purpose: {:?}",
         r.outcome
     );

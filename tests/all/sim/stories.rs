@@ -145,13 +145,18 @@ fn subset(expected: &Value, actual: &Value) -> bool {
     }
 }
 
-struct Outcome {
+struct StepResult {
     status: u16,
     content_type: String,
     body: Value,
 }
 
-async fn send(env: &Env, base: &str, step: &Value, outputs: &BTreeMap<String, Value>) -> Outcome {
+async fn send(
+    env: &Env,
+    base: &str,
+    step: &Value,
+    outputs: &BTreeMap<String, Value>,
+) -> StepResult {
     let method = step["method"].as_str().unwrap_or("GET");
     let params = substitute(step.get("parameters").unwrap_or(&json!({})), outputs);
     let mut path = step["path"].as_str().unwrap().to_string();
@@ -209,14 +214,14 @@ async fn send(env: &Env, base: &str, step: &Value, outputs: &BTreeMap<String, Va
         .to_string();
     let bytes = resp.bytes().await.unwrap();
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Outcome {
+    StepResult {
         status,
         content_type,
         body,
     }
 }
 
-fn capture(step: &Value, o: &Outcome, outputs: &mut BTreeMap<String, Value>) {
+fn capture(step: &Value, o: &StepResult, outputs: &mut BTreeMap<String, Value>) {
     let (Some(id), Some(out)) = (
         step.get("id").and_then(Value::as_str),
         step.get("output").and_then(Value::as_object),

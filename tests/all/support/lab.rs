@@ -300,8 +300,10 @@ impl Lab {
     }
 }
 
+/// Whether a request changes the cluster, by the host's one definition (a `POST _search`
+/// is a read, a `_rollover?dry_run` too).
 pub fn is_mutation(r: &RequestRecord) -> bool {
-    !matches!(r.method.as_str(), "GET" | "HEAD")
+    !lifeguard::guard::raw::is_read_request(&r.method, &r.path, &r.query)
 }
 
 /// `"<METHOD> <path>"` of a record, for readable assertions.
@@ -330,7 +332,7 @@ pub fn memory_state() -> Arc<dyn StateStore> {
 /// Assert that a run ended `Ok`, and return its summary.
 pub fn ok(report: &RunReport) -> String {
     match &report.outcome {
-        lifeguard::runtime::Outcome::Ok { summary, .. } => summary.clone(),
+        lifeguard::runtime::RunOutcome::Ok { summary, .. } => summary.clone(),
         other => panic!("expected a successful run, got {other:?}"),
     }
 }

@@ -1,5 +1,4 @@
 //! Shared helpers: guest artifacts, engines, environments.
-pub mod fake;
 pub mod host;
 pub mod lab;
 
@@ -33,8 +32,10 @@ pub fn load_guest(engine: &Engine, name: &str) -> LoadedPlugin {
 /// An environment with one fake cluster under alias `main`.
 pub fn env_with_fake(tenant: &str) -> RunEnv {
     let mut env = RunEnv::isolated(tenant, "test");
-    env.clusters
-        .insert("main".into(), Arc::new(fake::FakeCluster::default()));
+    env.clusters.insert(
+        "main".into(),
+        Arc::new(lifeguard::testing::FakeCluster::default()),
+    );
     env.cluster_order = vec!["main".into()];
     env
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use super::{dangling_intents, AuditError, AuditLine, AuditSink, Outcome, Ring};
+use super::{dangling_intents, AuditError, AuditLine, AuditSink, Ring, Verdict};
 
 /// When the log rolls over. Once the live file reaches `max_bytes` it is renamed
 /// `<name>.1`, older files shift up to `<name>.<keep>`, the oldest is removed, and a fresh
@@ -143,7 +143,7 @@ impl FileAudit {
         for intent in dangling {
             tracing::warn!(id = ?intent.id, verb = %intent.verb, target = %intent.target, "a mutation's outcome was lost to a crash; recording it as unknown");
             let line = AuditLine {
-                outcome: Outcome::UnknownAfterCrash,
+                outcome: Verdict::UnknownAfterCrash,
                 error: Some("the process stopped after the intent was written and before the cluster's answer was recorded; the request may or may not have been applied".into()),
                 ..intent
             };

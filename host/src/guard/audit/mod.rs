@@ -12,7 +12,7 @@ mod tests;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ pub use summary::{summarize_json, summarize_text, truncate, SUMMARY_MAX};
 /// How a mutation attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum Verdict {
     /// Sent to the cluster, which accepted it.
     Sent,
     /// Outside the tenant's grant.
@@ -42,16 +42,16 @@ pub enum Outcome {
     UnknownAfterCrash,
 }
 
-impl Outcome {
+impl Verdict {
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Sent => "sent",
-            Outcome::Denied => "denied",
-            Outcome::Throttled => "throttled",
-            Outcome::DryRun => "dry_run",
-            Outcome::Error => "error",
-            Outcome::Intent => "intent",
-            Outcome::UnknownAfterCrash => "unknown_after_crash",
+            Verdict::Sent => "sent",
+            Verdict::Denied => "denied",
+            Verdict::Throttled => "throttled",
+            Verdict::DryRun => "dry_run",
+            Verdict::Error => "error",
+            Verdict::Intent => "intent",
+            Verdict::UnknownAfterCrash => "unknown_after_crash",
         }
     }
 }
@@ -76,7 +76,7 @@ pub struct AuditLine {
     /// A short, redacted summary of the request body.
     #[serde(default)]
     pub request: String,
-    pub outcome: Outcome,
+    pub outcome: Verdict,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// What the plugin said it was doing (`log.set-reason`).
@@ -109,12 +109,12 @@ pub fn next_intent_id(now_ms: u64) -> String {
 pub fn dangling_intents(lines: &[AuditLine]) -> Vec<AuditLine> {
     let answered: std::collections::HashSet<&str> = lines
         .iter()
-        .filter(|l| l.outcome != Outcome::Intent)
+        .filter(|l| l.outcome != Verdict::Intent)
         .filter_map(|l| l.id.as_deref())
         .collect();
     lines
         .iter()
-        .filter(|l| l.outcome == Outcome::Intent)
+        .filter(|l| l.outcome == Verdict::Intent)
         .filter(|l| l.id.as_deref().is_some_and(|id| !answered.contains(id)))
         .cloned()
         .collect()
@@ -133,7 +133,8 @@ pub enum AuditError {
     Join(String),
 }
 
-/// Where audit lines go. Tests use [`MemoryAudit`]; the host, [`FileAudit`].
+/// Where audit lines go. Tests use [`MemoryAudit`]; the host, [`FileAudit`], teed with
+/// [`TeeAudit`] into a [`MemoryAudit`] when `plan` or `demo` read the lines back.
 #[async_trait]
 pub trait AuditSink: Send + Sync {
     /// Append one line durably.
@@ -190,6 +191,44 @@ impl MemoryAudit {
     /// Every line kept, oldest first.
     pub fn lines(&self) -> Vec<AuditLine> {
         self.0.last(usize::MAX)
+    }
+
+    /// Every line kept, oldest first, leaving none: what a reader that polls gets as "new".
+    pub fn take(&self) -> Vec<AuditLine> {
+        self.0
+            .lines
+            .lock()
+            .map(|mut l| l.drain(..).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Writes each line to `primary` and, once it is durable there, to `copy`. Health and the
+/// recent tail are the primary's: the copy is for readers in the same process.
+pub struct TeeAudit {
+    primary: Arc<dyn AuditSink>,
+    copy: Arc<dyn AuditSink>,
+}
+
+impl TeeAudit {
+    pub fn new(primary: Arc<dyn AuditSink>, copy: Arc<dyn AuditSink>) -> Self {
+        Self { primary, copy }
+    }
+}
+
+#[async_trait]
+impl AuditSink for TeeAudit {
+    async fn record(&self, line: AuditLine) -> Result<(), AuditError> {
+        self.primary.record(line.clone()).await?;
+        self.copy.record(line).await
+    }
+
+    fn recent(&self, n: usize) -> Vec<AuditLine> {
+        self.primary.recent(n)
+    }
+
+    fn healthy(&self) -> bool {
+        self.primary.healthy()
     }
 }
 

@@ -2,7 +2,7 @@
 use std::fs::File;
 
 use super::*;
-use crate::guard::testing::temp_dir;
+use crate::testing::temp_dir;
 
 fn line(n: u64) -> AuditLine {
     AuditLine {
@@ -15,7 +15,7 @@ fn line(n: u64) -> AuditLine {
         verb: "put_settings".into(),
         target: format!("logs-app1-{n}"),
         request: "{}".into(),
-        outcome: Outcome::Sent,
+        outcome: Verdict::Sent,
         error: None,
         reason: "because".into(),
         backup: None,
@@ -128,7 +128,7 @@ async fn an_intent_rotated_away_is_still_answered_after_a_crash() {
         keep: 3,
     };
     let intent = AuditLine {
-        outcome: Outcome::Intent,
+        outcome: Verdict::Intent,
         id: Some("i-1".into()),
         ..line(1)
     };
@@ -144,6 +144,24 @@ async fn an_intent_rotated_away_is_still_answered_after_a_crash() {
     let _ = FileAudit::open_rotating(&path, 10, rotation).unwrap();
     let answered = read_audit(&path).unwrap();
     assert_eq!(answered.len(), 1);
-    assert_eq!(answered[0].outcome, Outcome::UnknownAfterCrash);
+    assert_eq!(answered[0].outcome, Verdict::UnknownAfterCrash);
     assert_eq!(answered[0].id.as_deref(), Some("i-1"));
+}
+
+#[tokio::test]
+async fn a_tee_copies_each_durable_line_once_and_take_drains_the_copy() {
+    let dir = temp_dir("audit-tee");
+    let path = dir.join("audit.jsonl");
+    let file = Arc::new(FileAudit::open(&path, 10).unwrap());
+    let copy = Arc::new(MemoryAudit::new(usize::MAX));
+    let tee = TeeAudit::new(file, copy.clone());
+    tee.record(line(1)).await.unwrap();
+    tee.record(line(2)).await.unwrap();
+    assert_eq!(read_audit(&path).unwrap(), vec![line(1), line(2)]);
+    assert_eq!(copy.take(), vec![line(1), line(2)]);
+    assert!(copy.take().is_empty());
+    tee.record(line(3)).await.unwrap();
+    assert_eq!(copy.take(), vec![line(3)]);
+    assert_eq!(tee.recent(5).len(), 3);
+    assert!(tee.healthy());
 }

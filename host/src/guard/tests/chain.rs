@@ -27,8 +27,8 @@ async fn breaker_blocks_mutations_not_reads_and_recovers() {
     assert_eq!(
         r.outcomes(),
         vec![
-            ("put_settings".into(), Outcome::Throttled),
-            ("delete_policy".into(), Outcome::Throttled)
+            ("put_settings".into(), Verdict::Throttled),
+            ("delete_policy".into(), Verdict::Throttled)
         ]
     );
 
@@ -99,7 +99,7 @@ async fn dry_run_sends_nothing_and_answers_plausibly() {
         "{:?}",
         r.fake.calls()
     );
-    assert!(r.audit.lines().iter().all(|l| l.outcome == Outcome::DryRun));
+    assert!(r.audit.lines().iter().all(|l| l.outcome == Verdict::DryRun));
     assert_eq!(r.audit.lines().len(), 17 + 4);
     // Dry-run still applies scope.
     assert!(matches!(
@@ -143,7 +143,7 @@ async fn budget_and_delete_budget() {
     let throttled = r
         .outcomes()
         .iter()
-        .filter(|(_, o)| *o == Outcome::Throttled)
+        .filter(|(_, o)| *o == Verdict::Throttled)
         .count();
     assert_eq!(throttled, 2);
 }
@@ -172,9 +172,9 @@ async fn maintenance_window_throttles_mutations() {
     assert_eq!(
         r.outcomes(),
         vec![
-            ("ism_retry".into(), Outcome::Throttled),
-            ("ism_retry".into(), Outcome::Intent),
-            ("ism_retry".into(), Outcome::Sent)
+            ("ism_retry".into(), Verdict::Throttled),
+            ("ism_retry".into(), Verdict::Intent),
+            ("ism_retry".into(), Verdict::Sent)
         ]
     );
 }
@@ -311,11 +311,11 @@ async fn file_audit_through_the_guard_survives_a_torn_tail() {
         3,
         "intent and outcome of the sent one, the denied one"
     );
-    assert_eq!(lines[0].outcome, Outcome::Intent);
-    assert_eq!(lines[1].outcome, Outcome::Sent);
+    assert_eq!(lines[0].outcome, Verdict::Intent);
+    assert_eq!(lines[1].outcome, Verdict::Sent);
     assert!(lines[0].id.is_some() && lines[0].id == lines[1].id);
     assert!(lines[1].request.contains("refresh_interval"));
-    assert_eq!(lines[2].outcome, Outcome::Denied);
+    assert_eq!(lines[2].outcome, Verdict::Denied);
     assert_eq!(lines[2].id, None, "never sent, so no intent");
     assert_eq!(sink.recent(1)[0].target, "logs-app2-000001");
 }
@@ -342,11 +342,11 @@ async fn a_dangling_intent_is_answered_at_the_next_start() {
     let reopened = FileAudit::open(&path, 50).unwrap();
     let lines = read_audit(&path).unwrap();
     assert_eq!(lines.len(), 2, "{lines:?}");
-    assert_eq!(lines[0].outcome, Outcome::Intent);
-    assert_eq!(lines[1].outcome, Outcome::UnknownAfterCrash);
+    assert_eq!(lines[0].outcome, Verdict::Intent);
+    assert_eq!(lines[1].outcome, Verdict::UnknownAfterCrash);
     assert_eq!(lines[1].id, lines[0].id);
     assert_eq!(lines[1].target, "logs-app1-000001");
-    assert_eq!(reopened.recent(1)[0].outcome, Outcome::UnknownAfterCrash);
+    assert_eq!(reopened.recent(1)[0].outcome, Verdict::UnknownAfterCrash);
     drop(reopened);
     // Answered once: a second start adds nothing.
     let _again = FileAudit::open(&path, 50).unwrap();

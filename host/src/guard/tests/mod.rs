@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::testing::{temp_dir, FakeCluster, ManualClock};
 use super::*;
 use crate::cluster::model::*;
 use crate::cluster::{ops, ApiError, ClusterApi, DynCluster};
 use crate::runtime::ReasonCell;
+use crate::testing::{temp_dir, FakeCluster, ManualClock};
 
 /// 2024-03-02 12:00 UTC, a Saturday.
 pub(super) const NOON: u64 = 19_784 * 86_400_000 + 12 * 3_600_000;
@@ -82,7 +82,7 @@ impl Rig {
         Guarded::wrap(self.fake.clone(), self.ctx.clone())
     }
 
-    pub(super) fn outcomes(&self) -> Vec<(String, Outcome)> {
+    pub(super) fn outcomes(&self) -> Vec<(String, Verdict)> {
         self.audit
             .lines()
             .into_iter()

@@ -55,7 +55,7 @@ async fn out_of_scope_mutations_are_denied_and_never_sent() {
     );
     let lines = r.audit.lines();
     assert_eq!(lines.len(), 17 + 10 + 3, "one line per attempt");
-    assert!(lines.iter().all(|l| l.outcome == Outcome::Denied));
+    assert!(lines.iter().all(|l| l.outcome == Verdict::Denied));
     let first = &lines[0];
     assert_eq!(
         (
@@ -98,15 +98,15 @@ async fn in_scope_mutations_are_sent_and_audited() {
     assert_eq!(outcomes.len(), 34, "an intent and an outcome each");
     let sent: Vec<_> = outcomes
         .iter()
-        .filter(|(_, o)| *o == Outcome::Sent)
+        .filter(|(_, o)| *o == Verdict::Sent)
         .collect();
     assert_eq!(sent.len(), 17);
     assert!(outcomes
         .iter()
-        .all(|(_, o)| matches!(o, Outcome::Sent | Outcome::Intent)));
+        .all(|(_, o)| matches!(o, Verdict::Sent | Verdict::Intent)));
     let lines = r.audit.lines();
     for pair in lines.chunks(2) {
-        assert_eq!(pair[0].outcome, Outcome::Intent, "{pair:?}");
+        assert_eq!(pair[0].outcome, Verdict::Intent, "{pair:?}");
         assert!(pair[0].id.is_some() && pair[0].id == pair[1].id, "{pair:?}");
     }
     let raw = r
@@ -225,5 +225,5 @@ async fn reads_are_narrowed_and_filtered() {
     );
     assert!(lines
         .iter()
-        .all(|l| l.outcome == crate::guard::Outcome::Denied && l.verb == "raw"));
+        .all(|l| l.outcome == crate::guard::Verdict::Denied && l.verb == "raw"));
 }

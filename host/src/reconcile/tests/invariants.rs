@@ -12,16 +12,16 @@ const CLUSTERS: [&str; 3] = ["a", "b", "c"];
 const MAX: usize = 4;
 const CAP: usize = 2;
 
-fn random_outcome(rng: &mut StdRng) -> Outcome {
+fn random_outcome(rng: &mut StdRng) -> JobOutcome {
     match rng.random_range(0..10) {
-        0 => Outcome::Terminal("t".into()),
-        1..=2 => Outcome::Trap {
+        0 => JobOutcome::Terminal("t".into()),
+        1..=2 => JobOutcome::Trap {
             kind: "k".into(),
             message: "m".into(),
         },
-        3..=4 => Outcome::Transient("x".into()),
-        5 => Outcome::requeue_after(ms(rng.random_range(0..5_000))),
-        _ => Outcome::ok(),
+        3..=4 => JobOutcome::Transient("x".into()),
+        5 => JobOutcome::requeue_after(ms(rng.random_range(0..5_000))),
+        _ => JobOutcome::ok(),
     }
 }
 
@@ -97,7 +97,7 @@ fn random_operations_keep_the_books_straight() {
                     if !in_flight.is_empty() {
                         let d = in_flight.swap_remove(rng.random_range(0..in_flight.len()));
                         let report =
-                            RunReport::new(random_outcome(&mut rng), rng.random_range(0..1_000));
+                            JobReport::new(random_outcome(&mut rng), rng.random_range(0..1_000));
                         core.complete(d.slot, d.stamp, report, now);
                     }
                 }
@@ -111,7 +111,7 @@ fn random_operations_keep_the_books_straight() {
         // Liveness: finish everything successfully; every job that is not parked or
         // quarantined must run again within the longest wait (a 5 min backoff).
         for d in in_flight.drain(..) {
-            core.complete(d.slot, d.stamp, RunReport::new(Outcome::ok(), 0), now);
+            core.complete(d.slot, d.stamp, JobReport::new(JobOutcome::ok(), 0), now);
         }
         let expect: HashSet<JobId> = core
             .status()
@@ -125,7 +125,7 @@ fn random_operations_keep_the_books_straight() {
             core.promote_due(now);
             while let Some(d) = core.next_dispatch() {
                 ran.insert(d.ticket.id.clone());
-                core.complete(d.slot, d.stamp, RunReport::new(Outcome::ok(), 0), now);
+                core.complete(d.slot, d.stamp, JobReport::new(JobOutcome::ok(), 0), now);
             }
         }
         assert_eq!(ran, expect, "seed {seed}: some jobs never ran again");

@@ -9,7 +9,7 @@ async fn version_change_while_running_reruns_on_the_new_version_without_parking(
         exact(),
         Arc::new(|t: &JobTicket| {
             if &*t.version == "v1" {
-                Step::with(Outcome::Terminal("old code".into())).takes(secs(5))
+                Step::with(JobOutcome::Terminal("old code".into())).takes(secs(5))
             } else {
                 Step::ok()
             }
@@ -200,11 +200,11 @@ async fn observer_events_carry_the_run_and_the_next_state() {
     let rec = Arc::new(Recorder::default());
     let run = run_fn(|t: JobTicket| async move {
         let outcome = match t.tick {
-            1 => Outcome::Transient("busy".into()),
-            2 => Outcome::ok(),
-            _ => Outcome::Terminal("done".into()),
+            1 => JobOutcome::Transient("busy".into()),
+            2 => JobOutcome::ok(),
+            _ => JobOutcome::Terminal("done".into()),
         };
-        RunReport::new(outcome, 10 * t.tick)
+        JobReport::new(outcome, 10 * t.tick)
     });
     let handle = Scheduler::new(exact(), run).observer(rec.clone()).spawn();
     handle.upsert_job(spec("t", "a", "c1")).unwrap();

@@ -25,7 +25,7 @@ use super::*;
 /// What one run does: how long it takes, what it reports, how much fuel it burns.
 #[derive(Clone, Debug)]
 pub(super) struct Step {
-    pub(super) outcome: Outcome,
+    pub(super) outcome: JobOutcome,
     pub(super) fuel: u64,
     pub(super) takes: Duration,
 }
@@ -33,13 +33,13 @@ pub(super) struct Step {
 impl Step {
     pub(super) fn ok() -> Self {
         Self {
-            outcome: Outcome::ok(),
+            outcome: JobOutcome::ok(),
             fuel: 1,
             takes: Duration::ZERO,
         }
     }
 
-    pub(super) fn with(outcome: Outcome) -> Self {
+    pub(super) fn with(outcome: JobOutcome) -> Self {
         Self {
             outcome,
             ..Self::ok()
@@ -132,7 +132,7 @@ impl Harness {
                     *c.per_job.entry(ticket.id.clone()).or_default() -= 1;
                     *c.per_cluster.entry(cluster).or_default() -= 1;
                 }
-                RunReport {
+                JobReport {
                     outcome: step.outcome,
                     fuel: step.fuel,
                     wall: step.takes,

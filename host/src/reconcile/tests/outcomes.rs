@@ -3,12 +3,12 @@
 
 use super::*;
 
-fn transient() -> Outcome {
-    Outcome::Transient("cluster busy".into())
+fn transient() -> JobOutcome {
+    JobOutcome::Transient("cluster busy".into())
 }
 
-fn trap() -> Outcome {
-    Outcome::Trap {
+fn trap() -> JobOutcome {
+    JobOutcome::Trap {
         kind: "fuel".into(),
         message: "out of fuel".into(),
     }
@@ -93,7 +93,7 @@ async fn requeue_after_overrides_the_interval_and_is_floored() {
             } else {
                 secs(3)
             };
-            Step::with(Outcome::requeue_after(after))
+            Step::with(JobOutcome::requeue_after(after))
         }),
     );
     let (a, fast) = (id("t", "a"), id("t", "fast"));
@@ -114,7 +114,7 @@ async fn terminal_parks_until_the_version_changes() {
         exact(),
         Arc::new(|t: &JobTicket| {
             if &*t.version == "v1" {
-                Step::with(Outcome::Terminal("bad config".into()))
+                Step::with(JobOutcome::Terminal("bad config".into()))
             } else {
                 Step::ok()
             }
@@ -128,7 +128,7 @@ async fn terminal_parks_until_the_version_changes() {
     let st = h.status_of(&a).await;
     assert_eq!(st.state, JobState::Parked);
     assert_eq!(st.runs, 1, "parked job ran again");
-    assert!(matches!(st.last_outcome, Some(Outcome::Terminal(_))));
+    assert!(matches!(st.last_outcome, Some(JobOutcome::Terminal(_))));
     assert_eq!(st.next_run, None);
 
     h.handle.set_version(a.clone(), "v2").unwrap();
@@ -213,7 +213,7 @@ async fn a_panicking_run_is_a_trap_and_backs_off() {
     let st = h.status_of(&a).await;
     assert_eq!(st.state, JobState::Backoff);
     assert!(
-        matches!(&st.last_outcome, Some(Outcome::Trap { kind, message }) if kind == "panic" && message == "runner bug")
+        matches!(&st.last_outcome, Some(JobOutcome::Trap { kind, message }) if kind == "panic" && message == "runner bug")
     );
     advance(secs(2)).await;
     assert_eq!(h.status_of(&a).await.runs, 2);

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use crate::runtime::{MetricKind, MetricsSink, Outcome, RunReport, TrapKind};
+use crate::runtime::{MetricKind, MetricsSink, RunOutcome, RunReport, TrapKind};
 use crate::telemetry::{Metrics, ReloadResult};
 
 fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -21,7 +21,7 @@ fn every_host_family_is_exposed_with_its_labels() {
         "payments",
         "rollover",
         &RunReport {
-            outcome: Outcome::Ok {
+            outcome: RunOutcome::Ok {
                 requeue_after_ms: None,
                 summary: "fine".into(),
             },
@@ -33,7 +33,7 @@ fn every_host_family_is_exposed_with_its_labels() {
         "payments",
         "rollover",
         &RunReport {
-            outcome: Outcome::Trap {
+            outcome: RunOutcome::Trap {
                 kind: TrapKind::OutOfFuel,
                 message: "spent".into(),
             },
@@ -305,4 +305,54 @@ fn hostile_label_values_cannot_break_the_exposition() {
         assert!(!text.contains(gone), "{gone} in {text}");
     }
     assert_eq!(m.plugin_series("t", "p"), 1);
+}
+
+#[test]
+fn typed_readers_sum_plugin_counters_and_traps_per_tenant() {
+    let m = Metrics::new();
+    let trap = RunReport {
+        outcome: RunOutcome::Trap {
+            kind: TrapKind::OutOfFuel,
+            message: "spent".into(),
+        },
+        fuel: 5,
+        wall: Duration::from_millis(2),
+    };
+    m.observe_run("web", "tuner", &trap);
+    m.observe_run("web", "doctor", &trap);
+    m.observe_run("orders", "guard", &trap);
+    let policy = |p: &str| labels(&[("policy", p)]);
+    m.record(
+        "web",
+        "tuner",
+        MetricKind::Counter,
+        "threshold_changes_total",
+        2.0,
+        &policy("a"),
+    );
+    m.record(
+        "web",
+        "tuner",
+        MetricKind::Counter,
+        "threshold_changes_total",
+        1.0,
+        &policy("b"),
+    );
+    m.record(
+        "ops",
+        "tuner",
+        MetricKind::Counter,
+        "threshold_changes_total",
+        4.0,
+        &policy("a"),
+    );
+    m.record("ops", "tuner", MetricKind::Gauge, "other", 9.0, &[]);
+    let changes = m.plugin_counter_by_tenant("threshold_changes_total");
+    assert_eq!(changes.get("web"), Some(&3.0));
+    assert_eq!(changes.get("ops"), Some(&4.0));
+    assert_eq!(changes.len(), 2);
+    assert!(m.plugin_counter_by_tenant("other").is_empty());
+    let traps = m.traps_by_tenant();
+    assert_eq!(traps.get("web"), Some(&2));
+    assert_eq!(traps.get("orders"), Some(&1));
 }

@@ -1,4 +1,6 @@
-//! Hostile: floods logs, stdout and metric series.
+//! Hostile: floods logs, stdout and metric series, each several times its cap (100 log
+//! lines, 16 KiB of stdout, 100 series) and no more, so that a run stays well inside the
+//! deadline on a loaded machine.
 use common::*;
 
 struct Spammer;
@@ -9,9 +11,9 @@ impl common::Guest for Spammer {
     }
 
     fn reconcile(_ctx: Context) -> Result<Action, ReconcileError> {
-        for i in 0..10_000u32 {
+        for i in 0..1_000u32 {
             log::emit(log::Level::Info, &format!("spam line {i}"));
-            println!("stdout spam {i}");
+            println!("stdout spam {i} {:-<90}", "");
         }
         for i in 0..1_000u32 {
             metrics::counter("spam_series", 1, &[("i".to_string(), i.to_string())]);
