@@ -341,6 +341,14 @@ impl SimHandle {
         self.shared.sync_listeners();
         r
     }
+    /// The names of the indices on `side`, sorted; none when the side does not run.
+    pub fn index_names(&self, side: Side) -> Vec<String> {
+        let w = self.shared.lock();
+        match side.cluster(&w) {
+            Ok(c) => w.clusters[c].indices.keys().cloned().collect(),
+            Err(_) => Vec::new(),
+        }
+    }
     /// Runs a closure on the world (for assertions and set-ups the HTTP API does not cover).
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
         let r = f(&mut self.shared.lock());

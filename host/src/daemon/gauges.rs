@@ -55,13 +55,14 @@ impl ClusterGauges {
         &self,
         clusters: impl Iterator<Item = &'a ClusterRt>,
         metrics: &Metrics,
+        now_ms: u64,
     ) {
         let ccr = self.ccr_due();
         for c in clusters {
             match c.snapshot.ism_explain("*").await {
                 Ok(entries) => {
                     metrics.set_ism_failed(&c.name, failed(&entries));
-                    for latency in self.transitions(&c.name, &entries) {
+                    for latency in self.transitions(&c.name, &entries, now_ms) {
                         metrics.observe_transition_latency(&c.name, latency);
                     }
                 }
@@ -86,26 +87,38 @@ impl ClusterGauges {
     }
 
     /// Transitions that completed since the last refresh: the time from the transition
-    /// action's start to the next state's start, both as explain reports them.
-    fn transitions(&self, cluster: &str, entries: &[ExplainEntry]) -> Vec<Duration> {
+    /// action's start to the next state's start, both as explain reports them. An index whose
+    /// policy completed with the move shows no state; its move is dated `now_ms`, to within
+    /// one tick.
+    ///
+    /// A transition whose condition already holds when the state's actions finish completes
+    /// within one ISM job cycle, between two ticks, and is seen only when a tick falls inside.
+    fn transitions(&self, cluster: &str, entries: &[ExplainEntry], now_ms: u64) -> Vec<Duration> {
         let Ok(mut s) = self.inner.lock() else {
             return Vec::new();
         };
         let mut done = Vec::new();
         for e in entries {
             let key = (cluster.to_string(), e.index.clone());
-            let Some(state) = &e.state else {
-                s.transitions.remove(&key);
-                continue;
-            };
             if let Some((from, started)) = s.transitions.get(&key) {
-                if *from != state.name {
-                    if let Some(moved) = state.start_time_ms.filter(|m| m >= started) {
+                let moved = match &e.state {
+                    Some(state) if state.name != *from => {
+                        Some(state.start_time_ms.unwrap_or(now_ms))
+                    }
+                    None if e.policy_completed => Some(now_ms),
+                    _ => None,
+                };
+                if let Some(moved) = moved {
+                    if moved >= *started {
                         done.push(Duration::from_millis(moved - started));
                     }
                     s.transitions.remove(&key);
                 }
             }
+            let Some(state) = &e.state else {
+                s.transitions.remove(&key);
+                continue;
+            };
             let transition = e.action.as_ref().filter(|a| a.name == "transition");
             if let Some(started) = transition.and_then(|a| a.start_time_ms) {
                 s.transitions.insert(key, (state.name.clone(), started));
@@ -188,13 +201,29 @@ mod tests {
     fn a_completed_transition_is_measured_from_explain_times() {
         let g = ClusterGauges::default();
         let before = [entry("a", "hot", 0, "transition", 5_000)];
-        assert!(g.transitions("c", &before).is_empty());
+        assert!(g.transitions("c", &before, 6_000).is_empty());
         // Still waiting: nothing yet.
-        assert!(g.transitions("c", &before).is_empty());
+        assert!(g.transitions("c", &before, 7_000).is_empty());
         let after = [entry("a", "warm", 65_000, "allocation", 65_000)];
-        assert_eq!(g.transitions("c", &after), vec![Duration::from_secs(60)]);
+        assert_eq!(
+            g.transitions("c", &after, 70_000),
+            vec![Duration::from_secs(60)]
+        );
         // Counted once.
-        assert!(g.transitions("c", &after).is_empty());
+        assert!(g.transitions("c", &after, 71_000).is_empty());
+    }
+
+    #[test]
+    fn a_transition_into_a_completed_policy_is_dated_by_the_tick_that_sees_it() {
+        let g = ClusterGauges::default();
+        let waiting = [entry("m", "warm", 0, "transition", 10_000)];
+        assert!(g.transitions("c", &waiting, 20_000).is_empty());
+        let mut completed = crate::testing::explain("m", Some(("p".into(), 1)));
+        completed.policy_completed = true;
+        assert_eq!(
+            g.transitions("c", &[completed], 130_000),
+            vec![Duration::from_secs(120)]
+        );
     }
 
     #[test]

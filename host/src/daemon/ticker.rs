@@ -55,6 +55,10 @@ async fn tick(host: &Host, sched: &SchedulerHandle, period: std::time::Duration)
         }
     }
     host.gauges
-        .refresh(host.clusters.values(), &host.metrics)
+        .refresh(
+            host.clusters.values(),
+            &host.metrics,
+            host.options.clock.now_ms(),
+        )
         .await;
 }

@@ -179,14 +179,8 @@ pub async fn run(opts: DemoOptions) -> Result<DemoReport, DemoError> {
     // The live view and the final tally read the audit lines from memory.
     let audit = Arc::new(MemoryAudit::new(usize::MAX));
     let options = HostOptions {
-        clock: Arc::new(crate::time::SimClock(sim.clone())),
         audit_copy: Some(audit.clone()),
-        telemetry_listen: Some("127.0.0.1:0".into()),
-        hot_reload: false,
-        snapshot_ttl: Some(Duration::from_millis(250)),
-        scheduler_seed: Some(7),
-        time_scale: speed,
-        ..HostOptions::default()
+        ..setup::host_options(&sim, speed)
     };
     p.say(&format!(
         "leader {}  follower {}  plugins {}",

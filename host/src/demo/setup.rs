@@ -1,7 +1,10 @@
 //! The demo's world and host configuration: the embedded scenario and config template, the
 //! scripted ingest spike, and the CCR auto-follow rule of tenant `orders`.
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
+use crate::daemon::HostOptions;
 use crate::sim::{Scenario, Side, SimHandle};
 
 use super::DemoError;
@@ -157,4 +160,18 @@ fn toml_path(p: &Path) -> String {
         .to_string()
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
+}
+
+/// How the demo starts its host on the simulator: the simulator's clock at `speed`, telemetry
+/// on an ephemeral loopback port, no file watching, a fixed scheduler seed.
+pub fn host_options(sim: &Arc<SimHandle>, speed: f64) -> HostOptions {
+    HostOptions {
+        clock: Arc::new(crate::time::SimClock(sim.clone())),
+        telemetry_listen: Some("127.0.0.1:0".into()),
+        hot_reload: false,
+        snapshot_ttl: Some(Duration::from_millis(250)),
+        scheduler_seed: Some(7),
+        time_scale: speed,
+        ..HostOptions::default()
+    }
 }

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::guard::{AuditLine, Verdict};
-use crate::sim::SimHandle;
+use crate::sim::{Side, SimHandle};
 
 /// The kinds of live event lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -102,21 +102,13 @@ pub enum IndexEvent {
 
 impl IndexWatch {
     pub fn poll(&mut self, sim: &SimHandle) -> Vec<IndexEvent> {
-        let now: [BTreeSet<String>; 2] = sim.with_world(|w| {
-            let names = |c: usize| -> BTreeSet<String> {
-                w.clusters
-                    .get(c)
-                    .map(|cl| {
-                        cl.indices
-                            .keys()
-                            .filter(|n| family_of(n).is_some())
-                            .cloned()
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            [names(0), names(1)]
-        });
+        let names = |side: Side| -> BTreeSet<String> {
+            sim.index_names(side)
+                .into_iter()
+                .filter(|n| family_of(n).is_some())
+                .collect()
+        };
+        let now = [names(Side::Leader), names(Side::Follower)];
         let mut out = Vec::new();
         if self.primed {
             for n in now[0].difference(&self.seen[0]) {

@@ -1,12 +1,13 @@
 //! `/metrics`, scraped over HTTP from a daemon running the demo's scenario (the demo's world,
 //! config, plugins and ingest plan): every family the host exports has at least one sample,
-//! and every sample's value is plausible for what it measures.
+//! every sample's value is plausible for what it measures, and the cluster gauges fed from
+//! the snapshot (failed ISM indices, transition latency, follower lag, paused followers) are
+//! among them.
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lifeguard::daemon::HostOptions;
 use lifeguard::demo::setup;
 use lifeguard::sim::{Sim, SimOptions};
 
@@ -129,20 +130,9 @@ async fn every_exported_family_has_a_plausible_sample_on_the_demo_scenario() {
     let follower = sim.follower_url().unwrap().to_string();
     let text = setup::render_config(sim.leader_url(), &follower, &paths, &files);
     let loaded = lifeguard::config::parse_str(&paths.config_file, &text).unwrap();
-    let host = lifeguard::daemon::start(
-        loaded,
-        HostOptions {
-            clock: Arc::new(lifeguard::time::SimClock(sim.clone())),
-            telemetry_listen: Some("127.0.0.1:0".into()),
-            hot_reload: false,
-            snapshot_ttl: Some(Duration::from_millis(250)),
-            scheduler_seed: Some(7),
-            time_scale: SPEED,
-            ..HostOptions::default()
-        },
-    )
-    .await
-    .unwrap();
+    let host = lifeguard::daemon::start(loaded, setup::host_options(&sim, SPEED))
+        .await
+        .unwrap();
     let url = format!("http://{}/metrics", host.telemetry_addr.unwrap());
 
     let t0 = sim.now_ms();
@@ -151,9 +141,9 @@ async fn every_exported_family_has_a_plausible_sample_on_the_demo_scenario() {
     let mut next = 0;
     let started = Instant::now();
     let (mut text, mut empty) = (String::new(), Vec::new());
-    // Some families need the story to move on (a completed ISM transition); give it up to
-    // two simulated days.
-    while started.elapsed() < Duration::from_secs(64) {
+    // Families appear with their first sample; some need the story to move on (a completed
+    // ISM transition, which takes simulated hours). Give it up to about three simulated days.
+    while started.elapsed() < Duration::from_secs(90) {
         let elapsed = sim.now_ms() - t0;
         while next < plan.len() && plan[next].at_ms <= elapsed {
             setup::apply_ingest(&sim, &plan[next]).unwrap();
@@ -162,7 +152,7 @@ async fn every_exported_family_has_a_plausible_sample_on_the_demo_scenario() {
         tokio::time::sleep(Duration::from_millis(500)).await;
         text = reqwest::get(&url).await.unwrap().text().await.unwrap();
         empty = empty_families(&text);
-        if empty.is_empty() {
+        if empty.is_empty() && transitions(&text) >= 1.0 {
             break;
         }
     }
@@ -201,6 +191,23 @@ async fn every_exported_family_has_a_plausible_sample_on_the_demo_scenario() {
             .any(|s| s.name == "lifeguard_ccr_follower_lag_ops" && s.labels.contains("orders-")),
         "the orders followers have a lag series: {text}"
     );
-    let transitions = value("lifeguard_ism_transition_latency_seconds_count", "");
-    assert!(transitions.unwrap_or(0.0) >= 1.0, "{text}");
+    assert!(
+        transitions(&text) >= 1.0,
+        "no ISM transition measured in {:?}: {text}",
+        started.elapsed()
+    );
+    assert!(
+        value("lifeguard_ism_failed_indices", "cluster=\"leader\"").is_some(),
+        "{text}"
+    );
+}
+
+/// Transitions measured so far, over every cluster.
+fn transitions(text: &str) -> f64 {
+    parse(text)
+        .1
+        .iter()
+        .filter(|s| s.name == "lifeguard_ism_transition_latency_seconds_count")
+        .map(|s| s.value)
+        .sum()
 }
