@@ -5,7 +5,7 @@ BUILD := build
 PLUGIN_OUT := $(BUILD)/plugins
 WASM_TARGET := wasm32-wasip2
 
-.PHONY: demo test plugins bench lint setup fmt test-live fuzz clean-build
+.PHONY: demo test plugins bench bench-smoke lint setup fmt test-live fuzz clean-build
 
 ## setup: toolchain pieces a fresh machine lacks (idempotent).
 setup:
@@ -79,3 +79,11 @@ bench: setup plugins
 	$(CARGO) bench -p lifeguard --bench parse
 	LIFEGUARD_GUESTS_DIR=$(abspath tests/guests/target/$(WASM_TARGET)/release) $(CARGO) bench -p lifeguard --bench run_phases
 	LIFEGUARD_PLUGIN_DIR=$(abspath $(PLUGIN_OUT)) LIFEGUARD_GUESTS_DIR=$(abspath tests/guests/target/$(WASM_TARGET)/release) $(CARGO) bench -p lifeguard --bench system
+
+## bench-smoke: every bench once, small, in the dev profile (the test build's artifacts), so
+## that none can rot: the criterion benches in their test mode (`cargo test`) and the system bench with
+## LIFEGUARD_BENCH_SMOKE=1. Its figures mean nothing and it writes no BENCHMARKS.md. CI runs it.
+bench-smoke: setup plugins
+	cd tests/guests && $(CARGO) build --release --target $(WASM_TARGET) --quiet
+	LIFEGUARD_GUESTS_DIR=$(abspath tests/guests/target/$(WASM_TARGET)/release) $(CARGO) test -p lifeguard --bench parse --bench run_phases
+	LIFEGUARD_BENCH_SMOKE=1 LIFEGUARD_PLUGIN_DIR=$(abspath $(PLUGIN_OUT)) LIFEGUARD_GUESTS_DIR=$(abspath tests/guests/target/$(WASM_TARGET)/release) $(CARGO) bench --profile dev -p lifeguard --bench system

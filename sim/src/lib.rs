@@ -1,4 +1,6 @@
-//! # The simulated OpenSearch cluster
+//! # Layout
+//!
+//! The simulated OpenSearch cluster (`lifeguard-sim`).
 //!
 //! A faithful, deterministic stand-in for OpenSearch with the ISM and CCR plugins, served over
 //! HTTP on loopback. `lifeguard sim` runs it from the command line; tests and the host start it

@@ -122,7 +122,12 @@ pub fn run_section(exe: &Path, name: &str, limit_secs: u64) -> Vec<Row> {
 
 /// User + system CPU seconds of this process, from `/proc/self/stat` (clock ticks of 1/100 s).
 pub fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    cpu_seconds_of("/proc/self/stat")
+}
+
+/// User + system CPU seconds from a `/proc/<pid>/stat` file.
+pub fn cpu_seconds_of(stat_path: &str) -> f64 {
+    let stat = std::fs::read_to_string(stat_path).unwrap_or_default();
     let fields: Vec<&str> = stat
         .rsplit(')')
         .next()
@@ -312,5 +317,36 @@ pub fn render(sections: &[(String, Vec<Row>, f64)], total_secs: f64) -> String {
             ));
         }
     }
+    // The hand-written reading of the figures: why a goal is missed and what would close it.
+    if let Ok(analysis) =
+        std::fs::read_to_string(repo_root().join("host/benches/system/ANALYSIS.md"))
+    {
+        s.push('\n');
+        s.push_str(&analysis);
+    }
     s
+}
+
+/// `make bench-smoke` (`LIFEGUARD_BENCH_SMOKE=1`): every section runs once, small and short,
+/// so that none can rot; its figures mean nothing and it writes no `BENCHMARKS.md`.
+pub fn smoke() -> bool {
+    std::env::var("LIFEGUARD_BENCH_SMOKE").is_ok_and(|v| v == "1")
+}
+
+/// `n` seconds, or one tenth of it (at least 1) in a smoke run.
+pub fn scaled_secs(n: u64) -> u64 {
+    if smoke() {
+        (n / 10).max(1)
+    } else {
+        n
+    }
+}
+
+/// `n` repetitions, or `small` in a smoke run.
+pub fn scaled(n: usize, small: usize) -> usize {
+    if smoke() {
+        small.min(n)
+    } else {
+        n
+    }
 }

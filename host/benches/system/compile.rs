@@ -97,6 +97,16 @@ fn rows_for(name: &str, original: &Path, changed: &Path, change: &str) -> anyhow
 
 pub fn compile() -> anyhow::Result<Vec<Row>> {
     let dir = common::scratch("compile-variants");
+    if common::smoke() {
+        // The same code path on the small Rust guest: a Python or JS cold compile alone takes
+        // longer than the whole smoke may.
+        let probe = common::guests_dir().join("probe.wasm");
+        let changed = dir.join("probe-variant.wasm");
+        std::fs::write(&changed, common::variant(&std::fs::read(&probe)?, 1))?;
+        let rows = rows_for("Rust `probe` (smoke)", &probe, &changed, "a custom section")?;
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(rows);
+    }
     let plugins = common::plugin_dir();
     let py = plugins.join("ism-doctor-py.wasm");
     let mut rows = Vec::new();
