@@ -4,12 +4,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::anyhow;
-use lifeguard::daemon::{start, HostHandle, HostOptions};
+use lifeguard::daemon::HostHandle;
 use lifeguard::sim::SimHandle;
 
 use super::start_sim;
 use crate::common::{self, cpu_seconds, median, percentile, Row};
+use crate::daemon::{start_daemon, wait_every_job_ran};
 use crate::simproc::SimProcess;
 
 const TENANTS: usize = 100;
@@ -66,26 +66,11 @@ async fn start_host(dir: &Path, config: &str) -> anyhow::Result<HostHandle> {
         common::guests_dir().join("probe.wasm"),
         dir.join("plugins/probe.wasm"),
     )?;
-    let path = dir.join("lifeguard.toml");
-    std::fs::write(&path, config)?;
-    let loaded = lifeguard::config::parse_str(&path, config).map_err(|e| anyhow!("{e}"))?;
-    let handle = start(
-        loaded,
-        HostOptions {
-            hot_reload: false,
-            telemetry_listen: Some(String::new()),
-            scheduler_seed: Some(7),
-            ..HostOptions::default()
-        },
-    )
-    .await?;
-    Ok(handle)
+    start_daemon(dir, config, Some(7)).await
 }
 
-async fn total_runs(h: &HostHandle) -> anyhow::Result<(u64, u64)> {
-    let st = h.scheduler.status().await?;
-    let min = st.iter().map(|s| s.runs).min().unwrap_or(0);
-    Ok((st.iter().map(|s| s.runs).sum(), min))
+async fn total_runs(h: &HostHandle) -> anyhow::Result<u64> {
+    Ok(h.scheduler.status().await?.iter().map(|s| s.runs).sum())
 }
 
 pub async fn cycle() -> anyhow::Result<Vec<Row>> {
@@ -117,16 +102,10 @@ config = {{ read = 1, n = 0 }}
     }
     let host = start_host(&dir, &host_config(&dir, sim.url(), "2s", true, &tenants)).await?;
     // Warm-up: every job has run once (compile, first snapshot fetch).
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while total_runs(&host).await?.1 < 1 {
-        if Instant::now() > deadline {
-            return Err(anyhow!("jobs did not all run within 60 s"));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_every_job_ran(&host, TENANTS, Duration::from_secs(60)).await?;
     sim.clear_requests().await?;
     let (r0, c0, s0, w0) = (
-        total_runs(&host).await?.0,
+        total_runs(&host).await?,
         cpu_seconds(),
         sim.cpu_seconds(),
         Instant::now(),
@@ -134,7 +113,7 @@ config = {{ read = 1, n = 0 }}
     // At least one job interval (2 s), so that every tenant runs in the window.
     tokio::time::sleep(Duration::from_secs(common::scaled_secs(10).max(3))).await;
     let (r1, c1, s1, w1) = (
-        total_runs(&host).await?.0,
+        total_runs(&host).await?,
         cpu_seconds(),
         sim.cpu_seconds(),
         Instant::now(),

@@ -19,6 +19,7 @@
 
 mod common;
 mod compile;
+mod daemon;
 mod phases;
 mod sections;
 mod simproc;

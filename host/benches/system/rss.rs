@@ -3,13 +3,12 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use anyhow::anyhow;
-use lifeguard::daemon::{start, HostOptions};
 use lifeguard::registry::Registry;
 use lifeguard::runtime::{Engine, EngineConfig};
 
 use super::engine_uncached;
 use crate::common::{self, rss_bytes, Row};
+use crate::daemon::{start_daemon, wait_every_job_ran};
 use crate::simproc::SimProcess;
 
 const VERSIONS: u64 = 1000;
@@ -122,30 +121,9 @@ config = {{ n = 1 }}
             t % DISTINCT
         );
     }
-    let path = dir.join("lifeguard.toml");
-    std::fs::write(&path, &config)?;
     let before = rss_bytes();
-    let loaded = lifeguard::config::parse_str(&path, &config).map_err(|e| anyhow!("{e}"))?;
-    let host = start(
-        loaded,
-        HostOptions {
-            hot_reload: false,
-            telemetry_listen: Some(String::new()),
-            ..HostOptions::default()
-        },
-    )
-    .await?;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let st = host.scheduler.status().await?;
-        if st.len() == n && st.iter().all(|j| j.runs >= 1) {
-            break;
-        }
-        if Instant::now() > deadline {
-            return Err(anyhow!("not every one of {n} jobs ran within 120 s"));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let host = start_daemon(&dir, &config, None).await?;
+    wait_every_job_ran(&host, n, Duration::from_secs(120)).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let after = rss_bytes();
     host.shutdown(Duration::from_secs(5)).await;
