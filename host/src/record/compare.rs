@@ -52,6 +52,13 @@ impl Comparison {
 /// Every leaf of `v` as `prefix.path = value`.
 pub fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, String>) {
     match v {
+        // An empty object is a value too (an index without aliases), not nothing.
+        Value::Object(o) if o.is_empty() => {
+            out.insert(prefix.to_string(), "{}".into());
+        }
+        Value::Array(a) if a.is_empty() => {
+            out.insert(prefix.to_string(), "[]".into());
+        }
         Value::Object(o) => {
             for (k, x) in o {
                 let p = if prefix.is_empty() {

@@ -87,7 +87,13 @@ fn redact_message(msg: &str, names: &BTreeMap<String, String>) -> String {
         };
         let inner = &rest[open + 1..open + close];
         out.push_str(&rest[..=open]);
-        out.push_str(names.get(inner).map_or(inner, String::as_str));
+        // `[logs-000001]` or `[index=logs-000001]`, as ISM writes them.
+        let (key, name) = inner.split_once('=').map_or(("", inner), |(k, v)| (k, v));
+        if !key.is_empty() {
+            out.push_str(key);
+            out.push('=');
+        }
+        out.push_str(names.get(name).map_or(name, String::as_str));
         out.push(']');
         rest = &rest[open + close + 1..];
     }
@@ -128,12 +134,17 @@ pub fn redact(doc: &mut Value) {
             if let Some(Value::String(n)) = ism.get_mut("rolled_over_index_name") {
                 *n = pseudonym(n);
             }
-            if let Some(Value::Object(info)) = ism.get_mut("info") {
-                for v in info.values_mut() {
-                    if let Value::String(s) = v {
-                        *s = redact_message(s, &names);
+            match ism.get_mut("info") {
+                Some(Value::Object(info)) => {
+                    for v in info.values_mut() {
+                        if let Value::String(s) = v {
+                            *s = redact_message(s, &names);
+                        }
                     }
                 }
+                // An `info` kept as JSON text (it had nulls).
+                Some(Value::String(s)) => *s = redact_message(s, &names),
+                _ => {}
             }
             if let Some(p) = ism.get_mut("policy") {
                 redact_policy(p);
@@ -199,7 +210,8 @@ mod tests {
             "indices": [{"name": "logs-000002", "aliases": {"logs": {"is_write_index": true}},
                 "settings": {"index.plugins.index_state_management.rollover_alias": "logs"},
                 "ism": {"rolled_over_index_name": "logs-000003",
-                        "info": {"message": "Successfully rolled over index [logs-000002]"}}}],
+                        "info": {"message": "Successfully rolled over index [logs-000002]",
+                                 "cause": "Missing rollover_alias index setting [index=logs-000002]"}}}],
             "ingest": [{"alias": "logs", "docs_per_sec": 1.0}],
             "policies": {"p": {"ism_template": [{"index_patterns": ["logs-*"]}]}}
         }});

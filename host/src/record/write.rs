@@ -239,6 +239,12 @@ fn ism(e: &Value, stored: &BTreeMap<&str, &Value>) -> Value {
     ] {
         m.remove(k);
     }
+    // `info` may hold nulls (rollover conditions not set), which TOML cannot: keep it as JSON.
+    if let Some(info) = m.get("info") {
+        if has_null(info) {
+            m.insert("info".into(), Value::String(info.to_string()));
+        }
+    }
     let id = m.get("policy_id").and_then(Value::as_str).unwrap_or_default();
     if let (Some(p), Some(s)) = (m.get("policy"), stored.get(id)) {
         if p == *s {
@@ -246,6 +252,15 @@ fn ism(e: &Value, stored: &BTreeMap<&str, &Value>) -> Value {
         }
     }
     Value::Object(m)
+}
+
+fn has_null(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Object(o) => o.values().any(has_null),
+        Value::Array(a) => a.iter().any(has_null),
+        _ => false,
+    }
 }
 
 /// Docs/s per write alias (or per index without one) between the two samples.

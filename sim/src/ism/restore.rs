@@ -104,13 +104,22 @@ fn meta_of(e: &Value) -> Result<Meta, String> {
             .and_then(Value::as_bool)
             .unwrap_or(false),
         retry_consumed: int(&retry, "consumed_retries").unwrap_or(0),
-        info: e
-            .get("info")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_else(Map::new),
+        info: info(e.get("info"))?,
         policy_completed: e.get("policy_completed").and_then(Value::as_bool),
     })
+}
+
+/// `info` as an object, or as its JSON text (a recording keeps an `info` with nulls so).
+fn info(v: Option<&Value>) -> Result<Map<String, Value>, String> {
+    match v {
+        Some(Value::Object(o)) => Ok(o.clone()),
+        Some(Value::String(s)) => match serde_json::from_str(s) {
+            Ok(Value::Object(o)) => Ok(o),
+            _ => Err(format!("info is not a JSON object: {s}")),
+        },
+        None => Ok(Map::new()),
+        Some(other) => Err(format!("info is not an object: {other}")),
+    }
 }
 
 fn step_status(s: Option<&str>) -> Result<StepStatus, String> {
