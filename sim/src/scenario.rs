@@ -266,7 +266,10 @@ fn apply_cluster(world: &mut World, c: usize, spec: &ClusterSpec) -> Result<(), 
     if let Some(s) = &spec.transient_settings {
         for (k, v) in super::settings::flatten(s) {
             if let Some(v) = v {
-                world.clusters[c].settings.transient.insert(k, setting_value(v));
+                world.clusters[c]
+                    .settings
+                    .transient
+                    .insert(k, setting_value(v));
             }
         }
     }
@@ -284,11 +287,15 @@ fn apply_cluster(world: &mut World, c: usize, spec: &ClusterSpec) -> Result<(), 
             .map_err(|e| SimError::Scenario(format!("policy [{id}]: {}", e.reason)))?;
         let cl = &mut world.clusters[c];
         cl.policy_seq += 1;
-        let v = spec.policy_versions.get(id).copied().unwrap_or(PolicyVersion {
-            seq_no: cl.policy_seq,
-            primary_term: 1,
-            version: 1,
-        });
+        let v = spec
+            .policy_versions
+            .get(id)
+            .copied()
+            .unwrap_or(PolicyVersion {
+                seq_no: cl.policy_seq,
+                primary_term: 1,
+                version: 1,
+            });
         cl.policy_seq = cl.policy_seq.max(v.seq_no);
         cl.policies.insert(
             id.clone(),

@@ -186,8 +186,14 @@ async fn scaffold_build_check_run(lang: Lang, name: &str) {
     let report = tokio::task::spawn_blocking(move || build(&d, &["test"]))
         .await
         .unwrap();
-    assert!(report.contains("result: ok, 2 expectations held"), "{lang:?}: {report}");
-    assert!(report.contains("PASS  no put_settings"), "{lang:?}: {report}");
+    assert!(
+        report.contains("result: ok, 2 expectations held"),
+        "{lang:?}: {report}"
+    );
+    assert!(
+        report.contains("PASS  no put_settings"),
+        "{lang:?}: {report}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

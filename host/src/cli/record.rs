@@ -118,19 +118,39 @@ mod tests {
 
     #[test]
     fn arguments() {
-        let a = RecordArgs::try_parse_from(["record", "--cluster", "http://x:9200", "-o", "s.toml"])
-            .unwrap();
+        let a =
+            RecordArgs::try_parse_from(["record", "--cluster", "http://x:9200", "-o", "s.toml"])
+                .unwrap();
         assert_eq!(a.indices, "*");
         assert_eq!(a.sample, Duration::from_secs(60));
         assert!(!a.redact && !a.verify);
         let a = RecordArgs::try_parse_from([
-            "record", "--cluster", "u", "--auth", "basic:u:P", "--indices", "logs-*", "--sample",
-            "0s", "--redact", "-o", "s.json",
+            "record",
+            "--cluster",
+            "u",
+            "--auth",
+            "basic:u:P",
+            "--indices",
+            "logs-*",
+            "--sample",
+            "0s",
+            "--redact",
+            "-o",
+            "s.json",
         ])
         .unwrap();
         assert_eq!(a.sample, Duration::ZERO);
         assert!(a.redact);
-        assert!(RecordArgs::try_parse_from(["record", "--cluster", "u", "-o", "s", "--sample", "60"]).is_err());
+        assert!(RecordArgs::try_parse_from([
+            "record",
+            "--cluster",
+            "u",
+            "-o",
+            "s",
+            "--sample",
+            "60"
+        ])
+        .is_err());
         assert!(RecordArgs::try_parse_from(["record", "-o", "s"]).is_err());
     }
 }

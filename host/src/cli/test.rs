@@ -109,18 +109,37 @@ mod tests {
         assert_eq!((a.ticks, a.for_, a.format), (None, None, Format::Text));
         assert_eq!(a.every, Duration::from_secs(300));
         let a = TestArgs::try_parse_from([
-            "test", "p.wasm", "--scenario", "s.toml", "--for", "48h", "--format", "junit",
-            "--config", "c.json",
+            "test",
+            "p.wasm",
+            "--scenario",
+            "s.toml",
+            "--for",
+            "48h",
+            "--format",
+            "junit",
+            "--config",
+            "c.json",
         ])
         .unwrap();
         assert_eq!(a.for_, Some(Duration::from_secs(48 * 3600)));
-        assert!(TestArgs::try_parse_from(["test", "p.wasm", "--scenario", "s", "--ticks", "2", "--for", "1h"]).is_err());
+        assert!(TestArgs::try_parse_from([
+            "test",
+            "p.wasm",
+            "--scenario",
+            "s",
+            "--ticks",
+            "2",
+            "--for",
+            "1h"
+        ])
+        .is_err());
         assert!(TestArgs::try_parse_from(["test", "p.wasm"]).is_err());
     }
 
     #[tokio::test]
     async fn bad_input_is_exit_code_2() {
-        let a = TestArgs::try_parse_from(["test", "/nonexistent.wasm", "--scenario", "s.toml"]).unwrap();
+        let a = TestArgs::try_parse_from(["test", "/nonexistent.wasm", "--scenario", "s.toml"])
+            .unwrap();
         let mut out = Vec::new();
         assert_eq!(exit_code(a, &mut out).await, 2);
         assert!(out.is_empty());

@@ -99,7 +99,11 @@ async fn views(
     flatten("", &e, &mut explain);
     out.push(("explain", explain));
     let mut aliases = BTreeMap::new();
-    flatten("", &get(api, &format!("/{pattern}/_alias")).await?, &mut aliases);
+    flatten(
+        "",
+        &get(api, &format!("/{pattern}/_alias")).await?,
+        &mut aliases,
+    );
     out.push(("aliases", aliases));
     let mut settings = BTreeMap::new();
     let s = get(api, &format!("/{pattern}/_settings?flat_settings=true")).await?;
@@ -112,7 +116,12 @@ async fn views(
     let mut policies = BTreeMap::new();
     let p = get(api, "/_plugins/_ism/policies?size=10000").await?;
     // Listed in id order on both sides; keyed by id so one extra policy is one difference.
-    for entry in p.get("policies").and_then(Value::as_array).into_iter().flatten() {
+    for entry in p
+        .get("policies")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let id = entry.get("_id").and_then(Value::as_str).unwrap_or("?");
         flatten(id, entry, &mut policies);
     }
@@ -173,8 +182,16 @@ mod tests {
     fn differences_name_the_field_and_both_sides() {
         let mut a = BTreeMap::new();
         let mut b = BTreeMap::new();
-        flatten("", &json!({"i": {"state": {"name": "hot"}, "x": [1, 2]}}), &mut a);
-        flatten("", &json!({"i": {"state": {"name": "warm"}, "x": [1]}, "j": true}), &mut b);
+        flatten(
+            "",
+            &json!({"i": {"state": {"name": "hot"}, "x": [1, 2]}}),
+            &mut a,
+        );
+        flatten(
+            "",
+            &json!({"i": {"state": {"name": "warm"}, "x": [1]}, "j": true}),
+            &mut b,
+        );
         let mut out = Vec::new();
         diff("explain", &a, &b, &mut out);
         let text: Vec<String> = out.iter().map(ToString::to_string).collect();

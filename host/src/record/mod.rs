@@ -141,7 +141,11 @@ pub async fn record(
     let header = write::header(&reading, &opts.source, reading.cat.len());
     let text = write::render(&header, &doc, opts.json)?;
     spent += t.elapsed();
-    tracing::info!(indices = reading.cat.len(), elapsed_ms = spent.as_millis() as u64, "recorded");
+    tracing::info!(
+        indices = reading.cat.len(),
+        elapsed_ms = spent.as_millis() as u64,
+        "recorded"
+    );
     Ok(Recording {
         text,
         indices: reading.cat.len(),

@@ -69,7 +69,11 @@ pub async fn get(api: &DynCluster, path: &str) -> Result<Value, RecordError> {
 async fn get_optional(api: &DynCluster, path: &str) -> Result<Option<Value>, RecordError> {
     match api.raw("GET", path, None).await {
         Ok(r) if r.status == 404 || r.status == 400 => {
-            tracing::info!(path, status = r.status, "API not available; left out of the recording");
+            tracing::info!(
+                path,
+                status = r.status,
+                "API not available; left out of the recording"
+            );
             Ok(None)
         }
         _ => get(api, path).await.map(Some),
@@ -147,7 +151,11 @@ pub async fn read(
         .await?,
     );
     progress("cluster settings");
-    r.cluster_settings = get(api, "/_cluster/settings?include_defaults=true&flat_settings=true").await?;
+    r.cluster_settings = get(
+        api,
+        "/_cluster/settings?include_defaults=true&flat_settings=true",
+    )
+    .await?;
     progress("templates");
     r.templates = object(get(api, "/_index_template").await?)
         .remove("index_templates")
@@ -163,7 +171,13 @@ pub async fn read(
         return Ok(r);
     }
     progress("index settings");
-    for (name, v) in object(get(api, &format!("/{pattern}/_settings?flat_settings=true&expand_wildcards=all")).await?) {
+    for (name, v) in object(
+        get(
+            api,
+            &format!("/{pattern}/_settings?flat_settings=true&expand_wildcards=all"),
+        )
+        .await?,
+    ) {
         let s = object(v).remove("settings").map(object).unwrap_or_default();
         r.settings.insert(name, s);
     }
@@ -173,7 +187,12 @@ pub async fn read(
         r.aliases.insert(name, a);
     }
     progress("ISM explain");
-    if let Some(v) = get_optional(api, &format!("/_plugins/_ism/explain/{pattern}?show_policy=true")).await? {
+    if let Some(v) = get_optional(
+        api,
+        &format!("/_plugins/_ism/explain/{pattern}?show_policy=true"),
+    )
+    .await?
+    {
         for (name, e) in object(v) {
             if e.is_object() {
                 r.explain.insert(name, e);
@@ -191,7 +210,9 @@ pub async fn read(
         .map(|(n, _)| n.clone())
         .collect();
     for name in followers {
-        if let Some(v) = get_optional(api, &format!("/_plugins/_replication/{name}/_status")).await? {
+        if let Some(v) =
+            get_optional(api, &format!("/_plugins/_replication/{name}/_status")).await?
+        {
             r.ccr_status.insert(name, v);
         }
     }

@@ -19,9 +19,7 @@ const NAME_SETTINGS: &[&str] = &[
 fn split_generation(name: &str) -> (&str, &str) {
     match name.rfind('-') {
         Some(i)
-            if i > 0
-                && i + 1 < name.len()
-                && name[i + 1..].bytes().all(|b| b.is_ascii_digit()) =>
+            if i > 0 && i + 1 < name.len() && name[i + 1..].bytes().all(|b| b.is_ascii_digit()) =>
         {
             name.split_at(i)
         }
@@ -49,7 +47,9 @@ pub fn pattern(p: &str) -> String {
     }
     // `logs-web-0*`: the digits after the last `-` are a generation prefix, kept as such.
     let (stem, generation) = match trimmed.rfind('-') {
-        Some(i) if trimmed[i + 1..].bytes().all(|b| b.is_ascii_digit()) && i + 1 < trimmed.len() => {
+        Some(i)
+            if trimmed[i + 1..].bytes().all(|b| b.is_ascii_digit()) && i + 1 < trimmed.len() =>
+        {
             (&trimmed[..i], &lit[i..])
         }
         _ => (trimmed, &lit[trimmed.len()..]),
@@ -130,7 +130,9 @@ pub fn redact(doc: &mut Value) {
             }
         }
         for ix in ixs.iter_mut() {
-            let Some(ism) = ix.get_mut("ism") else { continue };
+            let Some(ism) = ix.get_mut("ism") else {
+                continue;
+            };
             if let Some(Value::String(n)) = ism.get_mut("rolled_over_index_name") {
                 *n = pseudonym(n);
             }

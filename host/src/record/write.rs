@@ -10,11 +10,7 @@ use super::RecordError;
 
 /// Index settings OpenSearch sets itself and refuses on create; the scenario keeps the UUID
 /// in its own field.
-const PRIVATE: &[&str] = &[
-    "index.uuid",
-    "index.version.created",
-    "index.provided_name",
-];
+const PRIVATE: &[&str] = &["index.uuid", "index.version.created", "index.provided_name"];
 
 /// Docs and bytes of each index at one instant, for the ingest estimate.
 #[derive(Debug, Clone, Default)]
@@ -29,7 +25,12 @@ impl Sample {
         let docs = r
             .cat
             .iter()
-            .map(|(n, row)| (n.clone(), (num(row, "docs.count"), num(row, "pri.store.size"))))
+            .map(|(n, row)| {
+                (
+                    n.clone(),
+                    (num(row, "docs.count"), num(row, "pri.store.size")),
+                )
+            })
             .collect();
         Self {
             at_ms: r.now_ms,
@@ -65,7 +66,10 @@ pub fn scenario(r: &Reading, first: Option<&Sample>) -> Value {
         leader.insert("name".into(), json!(n));
     }
     leader.insert("nodes".into(), Value::Array(nodes(r)));
-    for (scope, key) in [("persistent", "settings"), ("transient", "transient_settings")] {
+    for (scope, key) in [
+        ("persistent", "settings"),
+        ("transient", "transient_settings"),
+    ] {
         if let Some(s) = r.cluster_settings.get(scope).and_then(Value::as_object) {
             if !s.is_empty() {
                 leader.insert(key.into(), Value::Object(s.clone()));
@@ -141,7 +145,10 @@ fn nodes(r: &Reading) -> Vec<Value> {
             let name = n.get("name")?.as_str()?;
             let mut o = Map::new();
             o.insert("name".into(), json!(name));
-            if let Some(a) = n.get("attributes").filter(|a| a.as_object().is_some_and(|m| !m.is_empty())) {
+            if let Some(a) = n
+                .get("attributes")
+                .filter(|a| a.as_object().is_some_and(|m| !m.is_empty()))
+            {
                 o.insert("attributes".into(), a.clone());
             }
             if let Some(roles) = n.get("roles") {
@@ -245,7 +252,10 @@ fn ism(e: &Value, stored: &BTreeMap<&str, &Value>) -> Value {
             m.insert("info".into(), Value::String(info.to_string()));
         }
     }
-    let id = m.get("policy_id").and_then(Value::as_str).unwrap_or_default();
+    let id = m
+        .get("policy_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if let (Some(p), Some(s)) = (m.get("policy"), stored.get(id)) {
         if p == *s {
             m.remove("policy");
@@ -324,7 +334,11 @@ pub fn header(r: &Reading, source: &str, indices: usize) -> String {
         ["transient", "persistent", "defaults"]
             .iter()
             .find_map(|scope| s.get(*scope).and_then(|m| m.get(k)))
-            .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
     };
     for k in [
         "plugins.index_state_management.job_interval",
@@ -361,8 +375,12 @@ pub fn header(r: &Reading, source: &str, indices: usize) -> String {
     for (ix, st) in &r.ccr_status {
         h.push(format!(
             "CCR: {ix} follows {}:{} ({}); not replayed: a recording is of one cluster",
-            st.get("leader_alias").and_then(Value::as_str).unwrap_or("?"),
-            st.get("leader_index").and_then(Value::as_str).unwrap_or("?"),
+            st.get("leader_alias")
+                .and_then(Value::as_str)
+                .unwrap_or("?"),
+            st.get("leader_index")
+                .and_then(Value::as_str)
+                .unwrap_or("?"),
             st.get("status").and_then(Value::as_str).unwrap_or("?")
         ));
     }
@@ -396,7 +414,10 @@ mod tests {
             );
         }
         let mut a = Map::new();
-        a.insert("logs".into(), json!({"is_write_index": true, "index_routing": "r", "search_routing": "r"}));
+        a.insert(
+            "logs".into(),
+            json!({"is_write_index": true, "index_routing": "r", "search_routing": "r"}),
+        );
         r.aliases.insert("logs-000002".into(), a);
         r
     }
@@ -413,7 +434,10 @@ mod tests {
         let ix = &doc["leader"]["indices"][1];
         assert_eq!(ix["name"], "logs-000002");
         assert_eq!(ix["primary_bytes"], 3_500_000);
-        assert_eq!(ix["aliases"]["logs"], json!({"is_write_index": true, "routing": "r"}));
+        assert_eq!(
+            ix["aliases"]["logs"],
+            json!({"is_write_index": true, "routing": "r"})
+        );
         assert_eq!(doc["start_ms"], 61_000);
     }
 
@@ -424,6 +448,9 @@ mod tests {
         let text = render("# h\n", &doc, false).unwrap();
         assert!(text.starts_with("# h\n"), "{text}");
         let back: Value = toml::from_str(&text).unwrap();
-        assert_eq!(back["leader"]["indices"][0]["ism"]["action"], json!({"index": 0}));
+        assert_eq!(
+            back["leader"]["indices"][0]["ism"]["action"],
+            json!({"index": 0})
+        );
     }
 }

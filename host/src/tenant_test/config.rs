@@ -27,7 +27,13 @@ pub fn job_name(plugin: &Path) -> String {
         .unwrap_or("plugin");
     let name: String = stem
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     if name.is_empty() {
         "plugin".into()
@@ -43,15 +49,18 @@ pub fn build(s: &Setup<'_>) -> Result<Loaded, TestError> {
         .file_name()
         .and_then(|f| f.to_str())
         .ok_or_else(|| TestError::Input(format!("{}: not a file name", s.plugin.display())))?;
-    let plugin_config = toml::Value::try_from(s.plugin_config)
-        .map_err(|e| TestError::Input(format!("--config: cannot be a plugin configuration: {e}")))?;
+    let plugin_config = toml::Value::try_from(s.plugin_config).map_err(|e| {
+        TestError::Input(format!("--config: cannot be a plugin configuration: {e}"))
+    })?;
     let mut clusters = vec![cluster("leader", s.leader_url)];
     let mut names = vec![toml::Value::from("leader")];
     if let Some(f) = s.follower_url {
         clusters.push(cluster("follower", f));
         names.push("follower".into());
     }
-    let every = humantime::format_duration(s.every).to_string().replace(' ', "");
+    let every = humantime::format_duration(s.every)
+        .to_string()
+        .replace(' ', "");
     let mut host = toml::Table::new();
     host.insert("plugin_dir".into(), dir.display().to_string().into());
     let state = s.scratch.join("state");

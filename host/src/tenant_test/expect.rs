@@ -64,7 +64,9 @@ pub struct Selector {
 impl Selector {
     fn parse(s: &str) -> Result<Self, String> {
         let mut parts = s.split_whitespace();
-        let verb = parts.next().ok_or("empty selector; write \"VERB [TARGET]\"")?;
+        let verb = parts
+            .next()
+            .ok_or("empty selector; write \"VERB [TARGET]\"")?;
         if !VERBS.contains(&verb) {
             return Err(format!(
                 "unknown mutation {verb:?}; one of: {}",
@@ -73,7 +75,9 @@ impl Selector {
         }
         let target = parts.next().map(str::to_string);
         if parts.next().is_some() {
-            return Err(format!("{s:?}: write \"VERB [TARGET]\" (one target pattern)"));
+            return Err(format!(
+                "{s:?}: write \"VERB [TARGET]\" (one target pattern)"
+            ));
         }
         Ok(Self {
             verb: verb.to_string(),
@@ -82,7 +86,11 @@ impl Selector {
     }
 
     pub fn matches(&self, verb: &str, target: &str) -> bool {
-        self.verb == verb && self.target.as_ref().is_none_or(|t| wildcard_match(t, target))
+        self.verb == verb
+            && self
+                .target
+                .as_ref()
+                .is_none_or(|t| wildcard_match(t, target))
     }
 }
 
@@ -105,7 +113,10 @@ pub enum Check {
         times: u64,
     },
     Never(Selector),
-    MaxIndexSize { bytes: u64, indices: String },
+    MaxIndexSize {
+        bytes: u64,
+        indices: String,
+    },
 }
 
 /// One expectation, ready to check.
@@ -148,9 +159,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Expectation>, TestError> {
         message,
     };
     let entries: Vec<(Option<usize>, Spec)> = if text.trim_start().starts_with('{') {
-        let v: Value = serde_json::from_str(text).map_err(|e| bad(Some(e.line()), e.to_string()))?;
+        let v: Value =
+            serde_json::from_str(text).map_err(|e| bad(Some(e.line()), e.to_string()))?;
         let list = v.get("expect").cloned().unwrap_or(Value::Array(Vec::new()));
-        let list: Vec<Spec> = serde_json::from_value(list).map_err(|e| bad(None, format!("expect: {e}")))?;
+        let list: Vec<Spec> =
+            serde_json::from_value(list).map_err(|e| bad(None, format!("expect: {e}")))?;
         list.into_iter().map(|s| (None, s)).collect()
     } else {
         #[derive(Deserialize)]
@@ -171,21 +184,24 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Expectation>, TestError> {
         .into_iter()
         .enumerate()
         .map(|(i, (line, spec))| {
-            build(spec).map_err(|m| bad(line, format!("expect[{i}]: {m}"))).map(|(name, check)| Expectation {
-                name,
-                at: match line {
-                    Some(l) => format!("{file}:{l}"),
-                    None => format!("{file}: expect[{i}]"),
-                },
-                check,
-            })
+            build(spec)
+                .map_err(|m| bad(line, format!("expect[{i}]: {m}")))
+                .map(|(name, check)| Expectation {
+                    name,
+                    at: match line {
+                        Some(l) => format!("{file}:{l}"),
+                        None => format!("{file}: expect[{i}]"),
+                    },
+                    check,
+                })
         })
         .collect()
 }
 
 /// 1-based line of byte `offset`.
 fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset).map_or(1, |t| t.matches('\n').count() + 1)
+    text.get(..offset)
+        .map_or(1, |t| t.matches('\n').count() + 1)
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
@@ -193,7 +209,11 @@ fn duration(s: &str) -> Result<Duration, String> {
 }
 
 fn build(s: Spec) -> Result<(String, Check), String> {
-    let kinds = [s.happens.is_some(), s.never.is_some(), s.max_index_size.is_some()];
+    let kinds = [
+        s.happens.is_some(),
+        s.never.is_some(),
+        s.max_index_size.is_some(),
+    ];
     if kinds.iter().filter(|k| **k).count() != 1 {
         return Err("set exactly one of `happens`, `never`, `max_index_size`".into());
     }
@@ -263,7 +283,13 @@ pub fn offset(ms: i64) -> String {
 }
 
 fn line(s: &Seen) -> String {
-    format!("{} {} at {} (tick {})", s.verb, s.target, offset(s.offset_ms), s.tick)
+    format!(
+        "{} {} at {} (tick {})",
+        s.verb,
+        s.target,
+        offset(s.offset_ms),
+        s.tick
+    )
 }
 
 /// Check `e` against the mutations `seen` (in order) and the final index sizes.
@@ -304,10 +330,23 @@ pub fn check(e: &Expectation, seen: &[Seen], sizes: &[(String, u64)]) -> Verdict
                     .map(line)
                     .collect();
                 if near.is_empty() {
-                    d.push(format!("found:    no {} at all ({} other mutations)", what.verb, seen.len()));
+                    d.push(format!(
+                        "found:    no {} at all ({} other mutations)",
+                        what.verb,
+                        seen.len()
+                    ));
                 } else {
-                    d.push(format!("found:    {} matching, {} {} in all:", hits.len(), near.len(), what.verb));
-                    d.extend(near.into_iter().take(10).map(|l| format!("            {l}")));
+                    d.push(format!(
+                        "found:    {} matching, {} {} in all:",
+                        hits.len(),
+                        near.len(),
+                        what.verb
+                    ));
+                    d.extend(
+                        near.into_iter()
+                            .take(10)
+                            .map(|l| format!("            {l}")),
+                    );
                 }
                 (false, d)
             }
@@ -321,15 +360,24 @@ pub fn check(e: &Expectation, seen: &[Seen], sizes: &[(String, u64)]) -> Verdict
             if hits.is_empty() {
                 (true, Vec::new())
             } else {
-                let mut d = vec![format!("expected: {}", e.name), format!("found:    {}:", hits.len())];
-                d.extend(hits.into_iter().take(10).map(|l| format!("            {l}")));
+                let mut d = vec![
+                    format!("expected: {}", e.name),
+                    format!("found:    {}:", hits.len()),
+                ];
+                d.extend(
+                    hits.into_iter()
+                        .take(10)
+                        .map(|l| format!("            {l}")),
+                );
                 (false, d)
             }
         }
         Check::MaxIndexSize { bytes, indices } => {
             let over: Vec<String> = sizes
                 .iter()
-                .filter(|(n, b)| lifeguard_common::pattern::matches_expression(indices, n) && b > bytes)
+                .filter(|(n, b)| {
+                    lifeguard_common::pattern::matches_expression(indices, n) && b > bytes
+                })
                 .map(|(n, b)| format!("            {n}: {}", crate::sim::util::human_bytes(*b)))
                 .collect();
             if over.is_empty() {
@@ -337,7 +385,11 @@ pub fn check(e: &Expectation, seen: &[Seen], sizes: &[(String, u64)]) -> Verdict
             } else {
                 let mut d = vec![
                     format!("expected: {}", e.name),
-                    format!("found:    {} above {}:", over.len(), crate::sim::util::human_bytes(*bytes)),
+                    format!(
+                        "found:    {} above {}:",
+                        over.len(),
+                        crate::sim::util::human_bytes(*bytes)
+                    ),
                 ];
                 d.extend(over.into_iter().take(10));
                 (false, d)
@@ -379,11 +431,21 @@ mod tests {
         let err = |t: &str| parse_str(t).unwrap_err().to_string();
         assert_eq!(
             err("\n[[expect]]\nhappens = \"put_polcy\"\n"),
-            format!("s.toml:2: expect[0]: unknown mutation \"put_polcy\"; one of: {}", VERBS.join(", "))
+            format!(
+                "s.toml:2: expect[0]: unknown mutation \"put_polcy\"; one of: {}",
+                VERBS.join(", ")
+            )
         );
-        assert!(err("[[expect]]\nnever = \"rollover\"\nwithin = \"1h\"\n").starts_with("s.toml:1: expect[0]: `within` only goes with `happens`"));
-        assert!(err("[[expect]]\nhappens = \"rollover\"\nwithin = \"soon\"\n").contains("bad duration"));
-        assert!(err("[[expect]]\nhapens = \"rollover\"\n").starts_with("s.toml:2"), "{}", err("[[expect]]\nhapens = \"rollover\"\n"));
+        assert!(err("[[expect]]\nnever = \"rollover\"\nwithin = \"1h\"\n")
+            .starts_with("s.toml:1: expect[0]: `within` only goes with `happens`"));
+        assert!(
+            err("[[expect]]\nhappens = \"rollover\"\nwithin = \"soon\"\n").contains("bad duration")
+        );
+        assert!(
+            err("[[expect]]\nhapens = \"rollover\"\n").starts_with("s.toml:2"),
+            "{}",
+            err("[[expect]]\nhapens = \"rollover\"\n")
+        );
         assert!(err("[[expect]]\n").contains("exactly one of"));
     }
 
@@ -391,13 +453,27 @@ mod tests {
     fn checks_and_diffs() {
         let e = parse_str("[[expect]]\nhappens = \"put_policy logs-*\"\nwithin = \"1h\"\n[[expect]]\nnever = \"ccr_stop\"\n[[expect]]\nhappens = \"ism_add\"\nafter = \"put_policy\"\n[[expect]]\nmax_index_size = \"1kb\"\nindices = \"logs-*\"\n").unwrap();
         let seen = vec![
-            Seen { tick: 1, offset_ms: 0, verb: "ism_add".into(), target: "logs-1".into() },
-            Seen { tick: 3, offset_ms: 7_200_000, verb: "put_policy".into(), target: "logs-web".into() },
+            Seen {
+                tick: 1,
+                offset_ms: 0,
+                verb: "ism_add".into(),
+                target: "logs-1".into(),
+            },
+            Seen {
+                tick: 3,
+                offset_ms: 7_200_000,
+                verb: "put_policy".into(),
+                target: "logs-web".into(),
+            },
         ];
         let sizes = vec![("logs-1".to_string(), 4096), ("other".to_string(), 1 << 40)];
         let v: Vec<Verdict> = e.iter().map(|x| check(x, &seen, &sizes)).collect();
         assert!(!v[0].passed, "too late");
-        assert!(v[0].detail[2].contains("put_policy logs-web at +2h (tick 3)"), "{:?}", v[0].detail);
+        assert!(
+            v[0].detail[2].contains("put_policy logs-web at +2h (tick 3)"),
+            "{:?}",
+            v[0].detail
+        );
         assert!(v[1].passed);
         assert!(!v[2].passed, "the ism_add came before the put_policy");
         assert!(!v[3].passed);

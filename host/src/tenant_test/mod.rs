@@ -172,7 +172,9 @@ async fn drive(
             if line.outcome == AuditVerdict::Intent {
                 continue;
             }
-            report.timeline.push(TimelineLine::from_audit(tick, start, &line));
+            report
+                .timeline
+                .push(TimelineLine::from_audit(tick, start, &line));
         }
         for r in runs {
             report.runs.push(RunLine::from_report(tick, &r.report));
@@ -203,14 +205,21 @@ async fn drive(
 /// The plugin's own series (`lifeguard_plugin_*`) of the host's metrics.
 fn plugin_metrics(text: &str) -> Vec<String> {
     text.lines()
-        .filter(|l| l.starts_with("lifeguard_plugin_") && !l.starts_with("lifeguard_plugin_series_dropped"))
+        .filter(|l| {
+            l.starts_with("lifeguard_plugin_") && !l.starts_with("lifeguard_plugin_series_dropped")
+        })
         .map(str::to_string)
         .collect()
 }
 
 /// Primary store size of every index on the leader at the end.
 fn index_sizes(sim: &crate::sim::SimHandle) -> Vec<(String, u64)> {
-    let (status, body) = sim.request(0, "GET", "/_cat/indices?format=json&bytes=b&h=index,pri.store.size", b"");
+    let (status, body) = sim.request(
+        0,
+        "GET",
+        "/_cat/indices?format=json&bytes=b&h=index,pri.store.size",
+        b"",
+    );
     if status != 200 {
         return Vec::new();
     }

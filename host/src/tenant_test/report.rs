@@ -56,9 +56,7 @@ impl RunLine {
     pub fn from_report(tick: u64, r: &RunReport) -> Self {
         let text = match &r.outcome {
             RunOutcome::Ok { summary, .. } => summary.clone(),
-            RunOutcome::Transient { message } | RunOutcome::Terminal { message } => {
-                message.clone()
-            }
+            RunOutcome::Transient { message } | RunOutcome::Terminal { message } => message.clone(),
             RunOutcome::Trap { kind, message } => format!("{kind}: {message}"),
         };
         Self {
@@ -164,8 +162,7 @@ pub fn text(r: &Report) -> String {
     while i < r.runs.len() {
         let first = &r.runs[i];
         let mut j = i + 1;
-        while j < r.runs.len() && r.runs[j].result == first.result && r.runs[j].text == first.text
-        {
+        while j < r.runs.len() && r.runs[j].result == first.result && r.runs[j].text == first.text {
             j += 1;
         }
         let ticks = if j - i == 1 {
@@ -189,7 +186,10 @@ pub fn text(r: &Report) -> String {
     for v in &r.verdicts {
         let mark = if v.passed { "PASS" } else { "FAIL" };
         let first = if v.passed {
-            v.detail.first().map(|d| format!("  ({d})")).unwrap_or_default()
+            v.detail
+                .first()
+                .map(|d| format!("  ({d})"))
+                .unwrap_or_default()
         } else {
             String::new()
         };
@@ -206,7 +206,11 @@ pub fn text(r: &Report) -> String {
         if r.passed() {
             format!("ok, {} expectations held", r.verdicts.len())
         } else {
-            format!("FAILED, {} of {} expectations failed", r.failures(), r.verdicts.len())
+            format!(
+                "FAILED, {} of {} expectations failed",
+                r.failures(),
+                r.verdicts.len()
+            )
         }
     );
     o

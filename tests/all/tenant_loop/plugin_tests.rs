@@ -64,7 +64,10 @@ async fn passes_then_fails(case: Case, made: Option<&str>) {
     let failing = tmp.path().join("failing.toml");
     let text = std::fs::read_to_string(&scenario).unwrap();
     let (extra, wanted) = match made {
-        Some(verb) => (format!("\n[[expect]]\nnever = \"{verb}\"\n"), format!("FAIL  no {verb}")),
+        Some(verb) => (
+            format!("\n[[expect]]\nnever = \"{verb}\"\n"),
+            format!("FAIL  no {verb}"),
+        ),
         None => (
             "\n[[expect]]\nhappens = \"delete_policy\"\nwithin = \"1h\"\n".to_string(),
             "FAIL  a delete_policy within 1h".to_string(),
@@ -77,12 +80,20 @@ async fn passes_then_fails(case: Case, made: Option<&str>) {
     assert!(report.contains("expected: "), "a diff: {report}");
     assert!(report.contains("found:    "), "a diff: {report}");
     let line = text.lines().count() + 2;
-    assert!(report.contains(&format!("failing.toml:{line}]")), "where: {report}");
+    assert!(
+        report.contains(&format!("failing.toml:{line}]")),
+        "where: {report}"
+    );
     assert!(report.contains("result: FAILED, 1 of"), "{report}");
 
     // The same run as JUnit.
     let junit = tmp.path().join("report.xml");
-    let (code, _) = run(&case, &failing, &["--format", "junit", "-o", junit.to_str().unwrap()]).await;
+    let (code, _) = run(
+        &case,
+        &failing,
+        &["--format", "junit", "-o", junit.to_str().unwrap()],
+    )
+    .await;
     assert_eq!(code, 1);
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("failures=\"1\""), "{xml}");
@@ -96,30 +107,50 @@ async fn hello_passes_its_scenario_and_fails_an_unmet_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollover_tuner_passes_its_scenario_and_fails_an_unmet_one() {
-    let case = rust("rollover-tuner", "ingest.toml", &["--every", "10m", "--ticks", "3"]);
+    let case = rust(
+        "rollover-tuner",
+        "ingest.toml",
+        &["--every", "10m", "--ticks", "3"],
+    );
     passes_then_fails(case, Some("put_policy")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ism_doctor_passes_its_scenario_and_fails_an_unmet_one() {
-    passes_then_fails(rust("ism-doctor", "drift.toml", &["--ticks", "2"]), Some("ism_add")).await;
+    passes_then_fails(
+        rust("ism-doctor", "drift.toml", &["--ticks", "2"]),
+        Some("ism_add"),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fallback_router_passes_its_scenario_and_fails_an_unmet_one() {
-    let case = rust("fallback-router", "full-warm.toml", &["--every", "1m", "--ticks", "20"]);
+    let case = rust(
+        "fallback-router",
+        "full-warm.toml",
+        &["--every", "1m", "--ticks", "20"],
+    );
     passes_then_fails(case, Some("put_settings")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ccr_guard_passes_its_scenario_and_fails_an_unmet_one() {
-    let case = rust("ccr-guard", "leader-blip.toml", &["--every", "5m", "--for", "3h"]);
+    let case = rust(
+        "ccr-guard",
+        "leader-blip.toml",
+        &["--every", "5m", "--for", "3h"],
+    );
     passes_then_fails(case, Some("ccr_resume")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ccr_failover_passes_its_scenario_and_fails_an_unmet_one() {
-    let case = rust("ccr-failover", "leader-lost.toml", &["--every", "5m", "--for", "2h"]);
+    let case = rust(
+        "ccr-failover",
+        "leader-lost.toml",
+        &["--every", "5m", "--for", "2h"],
+    );
     passes_then_fails(case, Some("ccr_stop")).await;
 }
 
@@ -131,7 +162,11 @@ fn polyglot(file: &str) -> Option<PathBuf> {
         return None;
     };
     let path = PathBuf::from(dir).join(file);
-    assert!(path.exists(), "{} is missing: run `make plugins`", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run `make plugins`",
+        path.display()
+    );
     Some(path)
 }
 
@@ -180,9 +215,15 @@ async fn a_bad_expectation_is_exit_code_2_naming_its_line() {
         every: std::time::Duration::from_secs(300),
         cache_dir: None,
     };
-    let err = lifeguard::tenant_test::run(&opts).await.unwrap_err().to_string();
+    let err = lifeguard::tenant_test::run(&opts)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
-        err.starts_with(&format!("{}:3: expect[0]: unknown mutation \"put_polcy\"", s.display())),
+        err.starts_with(&format!(
+            "{}:3: expect[0]: unknown mutation \"put_polcy\"",
+            s.display()
+        )),
         "{err}"
     );
 }

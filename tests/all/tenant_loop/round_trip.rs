@@ -123,9 +123,18 @@ async fn round_trip(original: &SimHandle, indices: usize) -> (Duration, SimHandl
     let took = started.elapsed();
     assert_eq!(rec.indices, indices);
     let replay = start(&rec.text).await;
-    assert_eq!(replay.now_ms(), original.now_ms(), "the replay starts when the recording was made");
+    assert_eq!(
+        replay.now_ms(),
+        original.now_ms(),
+        "the replay starts when the recording was made"
+    );
     let cmp = compare(&api, &client(&replay), "*").await.unwrap();
-    let listed: Vec<String> = cmp.differences.iter().take(40).map(ToString::to_string).collect();
+    let listed: Vec<String> = cmp
+        .differences
+        .iter()
+        .take(40)
+        .map(ToString::to_string)
+        .collect();
     assert!(
         cmp.is_same(),
         "{} of {:?} fields differ:\n{}",
@@ -172,15 +181,30 @@ async fn redacted_recordings_load_and_hide_every_name() {
         json: false,
         source: "sim".into(),
     };
-    let rec = record::record(&client(&original), &opts, &mut |_| {}).await.unwrap();
-    for name in ["logs-old", "metrics-0", "app-0", "jobs-0", "\"app\"", "app-read"] {
+    let rec = record::record(&client(&original), &opts, &mut |_| {})
+        .await
+        .unwrap();
+    for name in [
+        "logs-old",
+        "metrics-0",
+        "app-0",
+        "jobs-0",
+        "\"app\"",
+        "app-read",
+    ] {
         let line = rec.text.lines().find(|l| l.contains(name));
         assert!(line.is_none(), "{name} in the redacted recording: {line:?}");
     }
     let replay = start(&rec.text).await;
     let names = replay.index_names(lifeguard::sim::Side::Leader);
-    assert_eq!(names.len(), original.index_names(lifeguard::sim::Side::Leader).len());
-    assert!(names.iter().any(|n| n.ends_with("-000002")), "generations kept: {names:?}");
+    assert_eq!(
+        names.len(),
+        original.index_names(lifeguard::sim::Side::Leader).len()
+    );
+    assert!(
+        names.iter().any(|n| n.ends_with("-000002")),
+        "generations kept: {names:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
