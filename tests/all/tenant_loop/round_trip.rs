@@ -217,3 +217,29 @@ async fn ten_thousand_indices_round_trip_in_seconds() {
     let limit = if cfg!(debug_assertions) { 30 } else { 10 };
     assert!(took < Duration::from_secs(limit), "{took:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_rates_come_from_two_samples_apart() {
+    let sim = start(HUNDRED).await;
+    // 600x: the one-second sampling window is ten simulated minutes.
+    sim.set_speed(600.0);
+    let opts = RecordOptions {
+        indices: "app*".into(),
+        sample: Duration::from_secs(1),
+        redact: false,
+        json: true,
+        source: "sim".into(),
+    };
+    let rec = record::record(&client(&sim), &opts, &mut |_| {}).await.unwrap();
+    sim.set_speed(0.0);
+    let doc: serde_json::Value = serde_json::from_str(&rec.text).unwrap();
+    let ingest = doc["leader"]["ingest"].as_array().cloned().unwrap_or_default();
+    assert_eq!(ingest.len(), 1, "{ingest:?}");
+    assert_eq!(ingest[0]["alias"], "app");
+    let dps = ingest[0]["docs_per_sec"].as_f64().unwrap();
+    assert!((4.0..6.0).contains(&dps), "5 docs/s in the scenario, {dps} measured");
+    let bpd = ingest[0]["bytes_per_doc"].as_f64().unwrap();
+    assert!((650.0..750.0).contains(&bpd), "700 bytes/doc, {bpd} measured");
+    // The JSON recording loads too.
+    Scenario::parse(&rec.text).unwrap();
+}
