@@ -99,10 +99,20 @@ async fn scaffold_build_check_run(lang: Lang, name: &str) {
     let wasm = dir.join(format!("{name}.wasm"));
     assert!(!wasm.exists());
 
+    // `./build.sh test`: the build, then the project's own test target (`lifeguard test` on
+    // its example scenario).
     let d = dir.clone();
-    tokio::task::spawn_blocking(move || build(&d, &[]))
+    let report = tokio::task::spawn_blocking(move || build(&d, &["test"]))
         .await
         .unwrap();
+    assert!(
+        report.contains("result: ok, 2 expectations held"),
+        "{lang:?}: {report}"
+    );
+    assert!(
+        report.contains("PASS  no put_settings"),
+        "{lang:?}: {report}"
+    );
 
     // `lifeguard check`, as the library does it.
     let engine = engine();
@@ -180,20 +190,6 @@ async fn scaffold_build_check_run(lang: Lang, name: &str) {
         other => panic!("{lang:?}: expected transient, got {other:?}"),
     }
     engine.shutdown();
-
-    // The project's own test target: `lifeguard test` on its example scenario passes.
-    let d = dir.clone();
-    let report = tokio::task::spawn_blocking(move || build(&d, &["test"]))
-        .await
-        .unwrap();
-    assert!(
-        report.contains("result: ok, 2 expectations held"),
-        "{lang:?}: {report}"
-    );
-    assert!(
-        report.contains("PASS  no put_settings"),
-        "{lang:?}: {report}"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

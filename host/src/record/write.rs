@@ -273,35 +273,50 @@ fn has_null(v: &Value) -> bool {
     }
 }
 
-/// Docs/s per write alias (or per index without one) between the two samples.
+/// Docs/s per write alias (or per index outside any), between the two samples. An alias's
+/// rate sums its members, so a rollover between the samples (a new write index, the old one
+/// still a member) does not hide the traffic.
 fn ingest(r: &Reading, first: &Sample) -> Vec<Value> {
     let second = Sample::of(r);
     let secs = (second.at_ms - first.at_ms) as f64 / 1000.0;
     if secs <= 0.0 {
         return Vec::new();
     }
-    let mut out = Vec::new();
+    let written: std::collections::BTreeSet<&str> = r
+        .aliases
+        .values()
+        .flat_map(|a| a.iter())
+        .filter(|(_, m)| m.get("is_write_index").and_then(Value::as_bool) == Some(true))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    let mut by_target: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     for (name, (docs, bytes)) in &second.docs {
-        let Some((d0, b0)) = first.docs.get(name) else {
-            continue;
-        };
-        let dd = docs.saturating_sub(*d0);
+        let (d0, b0) = first.docs.get(name).copied().unwrap_or((0, 0));
+        let dd = docs.saturating_sub(d0);
         if dd == 0 {
             continue;
         }
-        let write_alias = r.aliases.get(name).and_then(|a| {
-            a.iter()
-                .find(|(_, m)| m.get("is_write_index").and_then(Value::as_bool) == Some(true))
-                .map(|(k, _)| k.clone())
-        });
-        let bpd = bytes.saturating_sub(*b0) as f64 / dd as f64;
-        out.push(json!({
-            "alias": write_alias.unwrap_or_else(|| name.clone()),
-            "docs_per_sec": dd as f64 / secs,
-            "bytes_per_doc": if bpd > 0.0 { bpd } else { 500.0 },
-        }));
+        let target = r
+            .aliases
+            .get(name)
+            .and_then(|a| a.keys().find(|k| written.contains(k.as_str())))
+            .cloned()
+            .unwrap_or_else(|| name.clone());
+        let t = by_target.entry(target).or_default();
+        t.0 += dd;
+        t.1 += bytes.saturating_sub(b0);
     }
-    out
+    by_target
+        .into_iter()
+        .map(|(target, (dd, db))| {
+            let bpd = db as f64 / dd as f64;
+            json!({
+                "alias": target,
+                "docs_per_sec": dd as f64 / secs,
+                "bytes_per_doc": if bpd > 0.0 { bpd } else { 500.0 },
+            })
+        })
+        .collect()
 }
 
 fn autofollow(r: &Reading) -> Vec<Value> {

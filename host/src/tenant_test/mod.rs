@@ -159,7 +159,12 @@ async fn drive(
         audit_copy: Some(audit.clone()),
         ..HostOptions::default()
     };
-    let host = once::prepare(loaded, options, opts.cache_dir.clone()).await?;
+    // wasmtime wants an absolute cache path; a relative one is relative to here.
+    let cache = opts
+        .cache_dir
+        .as_ref()
+        .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone()));
+    let host = once::prepare(loaded, options, cache).await?;
     let start = clock.now_ms() as i64;
     let mut report = Report::new(opts, opts.every);
     for tick in 1..=opts.ticks {

@@ -230,16 +230,27 @@ async fn ingest_rates_come_from_two_samples_apart() {
         json: true,
         source: "sim".into(),
     };
-    let rec = record::record(&client(&sim), &opts, &mut |_| {}).await.unwrap();
+    let rec = record::record(&client(&sim), &opts, &mut |_| {})
+        .await
+        .unwrap();
     sim.set_speed(0.0);
     let doc: serde_json::Value = serde_json::from_str(&rec.text).unwrap();
-    let ingest = doc["leader"]["ingest"].as_array().cloned().unwrap_or_default();
+    let ingest = doc["leader"]["ingest"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(ingest.len(), 1, "{ingest:?}");
     assert_eq!(ingest[0]["alias"], "app");
     let dps = ingest[0]["docs_per_sec"].as_f64().unwrap();
-    assert!((4.0..6.0).contains(&dps), "5 docs/s in the scenario, {dps} measured");
+    assert!(
+        (4.0..6.0).contains(&dps),
+        "5 docs/s in the scenario, {dps} measured"
+    );
     let bpd = ingest[0]["bytes_per_doc"].as_f64().unwrap();
-    assert!((650.0..750.0).contains(&bpd), "700 bytes/doc, {bpd} measured");
+    assert!(
+        (650.0..750.0).contains(&bpd),
+        "700 bytes/doc, {bpd} measured"
+    );
     // The JSON recording loads too.
     Scenario::parse(&rec.text).unwrap();
 }

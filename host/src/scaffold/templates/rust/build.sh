@@ -20,6 +20,7 @@ echo "wrote {{name}}.wasm"
 # LIFEGUARD to the binary if it is not on PATH). A failed expectation fails the script.
 if [ "${1:-}" = "test" ]; then
   for scenario in scenarios/*.toml; do
-    "${LIFEGUARD:-lifeguard}" test "{{name}}.wasm" --scenario "$scenario" --config scenarios/plugin.json
+    "${LIFEGUARD:-lifeguard}" test "{{name}}.wasm" --scenario "$scenario" --config scenarios/plugin.json \
+      --cache-dir .lifeguard/compile-cache
   done
 fi
