@@ -233,7 +233,12 @@ fn build(s: Spec) -> Result<(String, Check), String> {
         if times == 0 {
             return Err("`times` must be at least 1 (for none, use `never`)".into());
         }
-        let mut name = format!("a {what}");
+        let article = if what.verb.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        let mut name = format!("{article} {what}");
         if times > 1 {
             name = format!("{what} at least {times} times");
         }
