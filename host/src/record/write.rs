@@ -12,6 +12,13 @@ use super::RecordError;
 /// in its own field.
 const PRIVATE: &[&str] = &["index.uuid", "index.version.created", "index.provided_name"];
 
+/// Whether the simulator takes index setting `key` on create: not a private one, and one
+/// it knows (a real cluster has settings of plugins it does not model; the header lists them).
+fn replayable(key: &str) -> bool {
+    !PRIVATE.contains(&key)
+        && (key == "index.creation_date" || crate::sim::ops::check_known(key).is_ok())
+}
+
 /// Docs and bytes of each index at one instant, for the ingest estimate.
 #[derive(Debug, Clone, Default)]
 pub struct Sample {
@@ -186,7 +193,7 @@ fn index(r: &Reading, name: &str, row: &Value, stored: &BTreeMap<&str, &Value>) 
         .get(name)
         .map(|s| {
             s.iter()
-                .filter(|(k, _)| !PRIVATE.contains(&k.as_str()))
+                .filter(|(k, _)| replayable(k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         })
@@ -382,6 +389,20 @@ pub fn header(r: &Reading, source: &str, indices: usize) -> String {
     for (n, p) in pools {
         h.push(format!("thread pools on {n}: {}", p.join(" ")));
     }
+    let dropped: std::collections::BTreeSet<&str> = r
+        .settings
+        .values()
+        .flat_map(|s| s.keys())
+        .filter(|k| !PRIVATE.contains(&k.as_str()) && !replayable(k))
+        .map(String::as_str)
+        .collect();
+    if !dropped.is_empty() {
+        let list: Vec<&str> = dropped.iter().copied().collect();
+        h.push(format!(
+            "index settings the simulator does not model, left out: {}",
+            list.join(", ")
+        ));
+    }
     // Rules name a remote cluster a one-cluster replay lacks; a pair's scenario can carry
     // them as `[follower] autofollow = [...]`.
     for rule in autofollow(r) {
@@ -467,5 +488,29 @@ mod tests {
             back["leader"]["indices"][0]["ism"]["action"],
             json!({"index": 0})
         );
+    }
+
+    #[test]
+    fn settings_the_simulator_lacks_are_left_out_and_named() {
+        let mut r = reading(0, 1, 1);
+        let mut settings = Map::new();
+        for (k, v) in [
+            ("index.number_of_shards", "1"),
+            ("index.uuid", "u"),
+            ("index.creation_date", "5"),
+            ("index.some_plugin.mode", "fast"),
+        ] {
+            settings.insert(k.into(), json!(v));
+        }
+        r.settings.insert("idle".into(), settings);
+        let doc = scenario(&r, None);
+        let s = &doc["leader"]["indices"][0]["settings"];
+        assert_eq!(
+            s,
+            &json!({"index.number_of_shards": "1", "index.creation_date": "5"})
+        );
+        assert!(header(&r, "x", 2).contains(
+            "# index settings the simulator does not model, left out: index.some_plugin.mode\n"
+        ));
     }
 }
