@@ -19,6 +19,8 @@
 //! | [`config`]     | the TOML configuration and its validation (durations and sizes through [`units`]) |
 //! | [`check`]      | `lifeguard check`: validate a component before it is ever scheduled |
 //! | [`plan`]       | `lifeguard plan`: every plugin in dry-run, the would-be mutations by tenant |
+//! | [`record`]     | `lifeguard record`: a live cluster, read-only, as a scenario; the field-by-field comparison of two clusters |
+//! | [`tenant_test`] | `lifeguard test`: a plugin on the simulator from a scenario, its `[[expect]]` list checked, text or JUnit report |
 //! | [`demo`]       | `lifeguard demo`: three tenants over two simulated days |
 //! | [`scaffold`]   | `lifeguard new`: plugin project templates per language |
 //! | [`cli`]        | one file per subcommand; `main.rs` only dispatches |
@@ -47,12 +49,14 @@ pub mod guard;
 pub use lifeguard_common::pattern;
 pub mod plan;
 pub mod reconcile;
+pub mod record;
 pub mod registry;
 pub mod runtime;
 pub mod scaffold;
 pub use lifeguard_sim as sim;
 pub mod snapshot;
 pub mod telemetry;
+pub mod tenant_test;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod time;

@@ -30,6 +30,10 @@ enum Command {
     Demo(cli::demo::DemoArgs),
     /// Print the mutations every plugin would make (dry-run), by tenant; nothing is sent.
     Plan(cli::plan::PlanArgs),
+    /// Read a live cluster (read-only APIs) into a scenario file that `lifeguard sim` replays.
+    Record(cli::record::RecordArgs),
+    /// Run a plugin on the simulator from a scenario and check the scenario's expectations.
+    Test(cli::test::TestArgs),
 }
 
 /// `RUST_LOG` wins; otherwise `default` (the demo and plan print their own report, which
@@ -52,7 +56,7 @@ async fn main() -> std::process::ExitCode {
     let args = Cli::parse();
     let default_level = match args.command {
         Command::Demo(_) => "error",
-        Command::Plan(_) => "warn",
+        Command::Plan(_) | Command::Test(_) | Command::Record(_) => "warn",
         _ => "info",
     };
     init_logs(&args.log_format, default_level);
@@ -62,6 +66,12 @@ async fn main() -> std::process::ExitCode {
         Command::Sim(a) => cli::sim::run(a).await,
         Command::New(a) => cli::new::run(a),
         Command::Demo(a) => cli::demo::run(a).await,
+        Command::Record(a) => cli::record::run(a).await,
+        // 0 all expectations held, 1 one failed, 2 the test could not run.
+        Command::Test(a) => {
+            let code = cli::test::exit_code(a, &mut std::io::stdout()).await;
+            return std::process::ExitCode::from(code);
+        }
         // Its own exit codes: 2 means "changes planned" under --detailed-exitcode.
         Command::Plan(a) => {
             let code = cli::plan::exit_code(a, &mut std::io::stdout()).await;

@@ -65,6 +65,9 @@ pub struct Scenario {
     pub timeline: Vec<TimelineEntry>,
     #[serde(default)]
     pub models: Option<ModelSpec>,
+    /// Expectations of `lifeguard test`; the simulator ignores them, so one file serves both.
+    #[serde(default)]
+    pub expect: Vec<Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -84,11 +87,21 @@ pub struct ClusterSpec {
     /// Persistent cluster settings (nested or flat).
     #[serde(default)]
     pub settings: Option<Value>,
+    /// Transient cluster settings (nested or flat), as a recording found them.
+    #[serde(default)]
+    pub transient_settings: Option<Value>,
     #[serde(default)]
     pub templates: BTreeMap<String, Value>,
     /// Policy id → the `policy` object of a PUT body.
     #[serde(default)]
     pub policies: BTreeMap<String, Value>,
+    /// Policy id → its `_seq_no`, `_primary_term` and `_version`, as a recording found them
+    /// (otherwise numbered in id order from 0).
+    #[serde(default)]
+    pub policy_versions: BTreeMap<String, PolicyVersion>,
+    /// CCR auto-follow rules of this (follower) cluster.
+    #[serde(default)]
+    pub autofollow: Vec<AutofollowSpec>,
     #[serde(default)]
     pub indices: Vec<IndexSpec>,
     #[serde(default)]
@@ -103,6 +116,9 @@ pub struct NodeSpec {
     pub attributes: BTreeMap<String, String>,
     pub disk_total: Option<String>,
     pub disk_used_percent: Option<f64>,
+    /// Bytes used by everything but shards (exact; a recording writes it instead of a
+    /// percentage, which would round).
+    pub disk_other_bytes: Option<u64>,
     pub processors: Option<u32>,
     pub roles: Option<Vec<String>>,
 }
@@ -125,6 +141,35 @@ pub struct IndexSpec {
     /// How long before the start the index was created ("3d").
     pub age: Option<String>,
     pub policy_id: Option<String>,
+    /// The index UUID (a recording keeps it; otherwise one is derived from the seed).
+    pub uuid: Option<String>,
+    /// Exact store size of the primaries, instead of `docs * bytes_per_doc`.
+    pub primary_bytes: Option<u64>,
+    #[serde(default)]
+    pub deleted_docs: u64,
+    /// A closed index.
+    #[serde(default)]
+    pub closed: bool,
+    /// The index's ISM state as `_plugins/_ism/explain` reported it: `{}` or absent `policy_id`
+    /// means unmanaged. Overrides `policy_id` and any `ism_template` match.
+    pub ism: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyVersion {
+    pub seq_no: i64,
+    pub primary_term: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutofollowSpec {
+    /// The remote (leader) cluster alias.
+    pub leader_alias: String,
+    pub name: String,
+    pub pattern: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -198,6 +243,9 @@ fn apply_cluster(world: &mut World, c: usize, spec: &ClusterSpec) -> Result<(), 
             if let Some(pct) = ns.disk_used_percent {
                 n.disk_other = (n.disk_total as f64 * pct / 100.0) as u64;
             }
+            if let Some(b) = ns.disk_other_bytes {
+                n.disk_other = b;
+            }
             if let Some(r) = &ns.roles {
                 n.roles = r.clone();
             }
@@ -208,12 +256,20 @@ fn apply_cluster(world: &mut World, c: usize, spec: &ClusterSpec) -> Result<(), 
     if let Some(s) = &spec.settings {
         for (k, v) in super::settings::flatten(s) {
             if let Some(v) = v {
-                let v = match v {
-                    Value::Number(n) => Value::String(n.to_string()),
-                    Value::Bool(b) => Value::String(b.to_string()),
-                    other => other,
-                };
-                world.clusters[c].settings.persistent.insert(k, v);
+                world.clusters[c]
+                    .settings
+                    .persistent
+                    .insert(k, setting_value(v));
+            }
+        }
+    }
+    if let Some(s) = &spec.transient_settings {
+        for (k, v) in super::settings::flatten(s) {
+            if let Some(v) = v {
+                world.clusters[c]
+                    .settings
+                    .transient
+                    .insert(k, setting_value(v));
             }
         }
     }
@@ -221,19 +277,33 @@ fn apply_cluster(world: &mut World, c: usize, spec: &ClusterSpec) -> Result<(), 
         world.clusters[c].templates.insert(name.clone(), t.clone());
     }
     for (id, body) in &spec.policies {
-        let now = world.now;
-        // Policies exist before any scenario index, so their ism_templates may match them.
-        let parsed = super::ism::policy::parse(id, body, now - 1)
+        // Policies exist before any scenario index, so their ism_templates may match them;
+        // a recorded policy keeps its own update time.
+        let updated = body
+            .get("last_updated_time")
+            .and_then(Value::as_i64)
+            .unwrap_or(world.now - 1);
+        let parsed = super::ism::policy::parse(id, body, updated)
             .map_err(|e| SimError::Scenario(format!("policy [{id}]: {}", e.reason)))?;
         let cl = &mut world.clusters[c];
         cl.policy_seq += 1;
+        let v = spec
+            .policy_versions
+            .get(id)
+            .copied()
+            .unwrap_or(PolicyVersion {
+                seq_no: cl.policy_seq,
+                primary_term: 1,
+                version: 1,
+            });
+        cl.policy_seq = cl.policy_seq.max(v.seq_no);
         cl.policies.insert(
             id.clone(),
             super::ism::policy::StoredPolicy {
                 policy: parsed,
-                seq_no: cl.policy_seq,
-                primary_term: 1,
-                version: 1,
+                seq_no: v.seq_no,
+                primary_term: v.primary_term,
+                version: v.version,
             },
         );
     }
@@ -252,7 +322,28 @@ fn apply_cluster(world: &mut World, c: usize, spec: &ClusterSpec) -> Result<(), 
         }
     }
     ops::sync_ingest_all(world, c);
+    for r in &spec.autofollow {
+        let rule = super::ccr::api::RuleSpec {
+            leader_alias: &r.leader_alias,
+            name: &r.name,
+            pattern: &r.pattern,
+            follower_pattern: None,
+            settings: json!({}),
+        };
+        super::ccr::api::put_autofollow_rule(world, c, &rule).map_err(|e| {
+            SimError::Scenario(format!("auto-follow rule [{}]: {}", r.name, e.reason))
+        })?;
+    }
     Ok(())
+}
+
+/// Cluster settings are stored as strings, as OpenSearch returns them.
+fn setting_value(v: Value) -> Value {
+    match v {
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::Bool(b) => Value::String(b.to_string()),
+        other => other,
+    }
 }
 
 fn create_from_spec(
@@ -283,8 +374,21 @@ fn create_from_spec(
         .map_err(|e| SimError::Scenario(format!("index [{name}]: {}", e.reason)))?;
     if let Some(i) = world.clusters[c].indices.get_mut(name) {
         let bpd = ix.bytes_per_doc.unwrap_or(500.0);
-        i.docs.add(ix.docs, (ix.docs as f64 * bpd) as u64);
+        let bytes = ix.primary_bytes.unwrap_or((ix.docs as f64 * bpd) as u64);
+        i.docs.add(ix.docs, bytes);
         i.docs.bytes_per_doc = bpd;
+        i.docs.deleted = ix.deleted_docs;
+        if let Some(u) = &ix.uuid {
+            i.uuid = u.clone();
+            i.settings.insert("index.uuid".into(), u.clone());
+        }
+        if ix.closed {
+            i.open = false;
+        }
+    }
+    if let Some(ism) = &ix.ism {
+        return super::ism::restore::restore(world, c, name, ism)
+            .map_err(|e| SimError::Scenario(format!("index [{name}]: ism: {e}")));
     }
     if let Some(p) = &ix.policy_id {
         let (seq, term) = world.clusters[c]

@@ -18,3 +18,4 @@ mod scope_escape;
 mod secrets;
 mod sim;
 mod support;
+mod tenant_loop;

@@ -1,5 +1,6 @@
 //! `lifeguard new`: each language's project, exactly as generated, builds with its one command
-//! into a component that passes `lifeguard check` and reconciles against a cluster.
+//! into a component that passes `lifeguard check`, reconciles against a cluster, and passes its
+//! own `./build.sh test` (`lifeguard test` on `scenarios/example.toml`).
 //!
 //! The Python and JS builds install their pinned toolchains with pip and npm; the test points
 //! the build scripts (through `LIFEGUARD_TOOLS_DIR`) and the Rust build (through
@@ -22,11 +23,16 @@ fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Run the project's `./build.sh`; panics with its output if it fails.
-fn build(dir: &Path) {
+/// Run the project's `./build.sh [args]`; panics with its output if it fails, else returns
+/// its stdout. `test` also needs the `lifeguard` binary, passed as `LIFEGUARD`.
+fn build(dir: &Path, args: &[&str]) -> String {
     let tools = repo_root().join("build/scaffold-tools");
     let mut cmd = Command::new(dir.join("build.sh"));
-    cmd.current_dir(dir)
+    if args == ["test"] {
+        cmd.env("LIFEGUARD", crate::support::lifeguard_bin());
+    }
+    cmd.args(args)
+        .current_dir(dir)
         .env("LIFEGUARD_TOOLS_DIR", &tools)
         .env("CARGO_TARGET_DIR", tools.join("cargo-target"));
     // What the outer cargo exports must not steer the project's own build.
@@ -53,7 +59,13 @@ fn build(dir: &Path) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    eprintln!("{}: build.sh took {:?}", dir.display(), started.elapsed());
+    eprintln!(
+        "{}: build.sh {} took {:?}",
+        dir.display(),
+        args.join(" "),
+        started.elapsed()
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// One metric as the plugin recorded it: kind, name, value, labels.
@@ -87,10 +99,20 @@ async fn scaffold_build_check_run(lang: Lang, name: &str) {
     let wasm = dir.join(format!("{name}.wasm"));
     assert!(!wasm.exists());
 
+    // `./build.sh test`: the build, then the project's own test target (`lifeguard test` on
+    // its example scenario).
     let d = dir.clone();
-    tokio::task::spawn_blocking(move || build(&d))
+    let report = tokio::task::spawn_blocking(move || build(&d, &["test"]))
         .await
         .unwrap();
+    assert!(
+        report.contains("result: ok, 2 expectations held"),
+        "{lang:?}: {report}"
+    );
+    assert!(
+        report.contains("PASS  no put_settings"),
+        "{lang:?}: {report}"
+    );
 
     // `lifeguard check`, as the library does it.
     let engine = engine();

@@ -3,5 +3,7 @@ pub mod check;
 pub mod demo;
 pub mod new;
 pub mod plan;
+pub mod record;
 pub mod run;
 pub mod sim;
+pub mod test;

@@ -30,6 +30,7 @@ use crate::guard::MemoryAudit;
 use crate::runtime::{Clock, RunOutcome, SystemClock};
 use crate::sim::SimHandle;
 
+pub use progress::Progress;
 pub use render::text as render_text;
 pub use report::{Counts, FailedRun, Plan, PlannedMutation, SimRequests, TenantPlan};
 

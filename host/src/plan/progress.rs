@@ -36,6 +36,17 @@ impl Progress {
         self.drawn = true;
     }
 
+    /// Show `text` in place of the line (a recording's current area).
+    pub fn note(&mut self, text: &str) {
+        if !self.enabled {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{text}");
+        let _ = err.flush();
+        self.drawn = true;
+    }
+
     /// Erase the line before the plan is printed.
     pub fn clear(&mut self) {
         if self.drawn {

@@ -98,6 +98,16 @@ fn common() -> Vec<Template> {
             include_str!("templates/common/lifeguard.toml"),
             "a host configuration that runs the plugin against `lifeguard sim`",
         ),
+        t(
+            "scenarios/example.toml",
+            include_str!("templates/common/scenarios/example.toml"),
+            "a scenario with expectations, for `./build.sh test` (`lifeguard test`)",
+        ),
+        t(
+            "scenarios/plugin.json",
+            include_str!("templates/common/scenarios/plugin.json"),
+            "the plugin configuration the scenarios are tested with",
+        ),
         Template {
             path: ".gitignore",
             text: include_str!("templates/common/gitignore"),

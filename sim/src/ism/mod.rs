@@ -6,4 +6,5 @@ pub mod explain;
 pub mod jobs;
 pub mod meta;
 pub mod policy;
+pub mod restore;
 pub mod runner;

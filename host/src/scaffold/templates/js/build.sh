@@ -24,3 +24,12 @@ fi
 # per-project name keeps projects sharing LIFEGUARD_TOOLS_DIR from overwriting each other.
 cp build.mjs "$tools/build-{{name}}.mjs"
 node "$tools/build-{{name}}.mjs" "$here/app.js" "$here/wit" "$here/{{name}}.wasm"
+
+# `./build.sh test`: the build above, then `lifeguard test` on every scenarios/*.toml (set
+# LIFEGUARD to the binary if it is not on PATH). A failed expectation fails the script.
+if [ "${1:-}" = "test" ]; then
+  for scenario in scenarios/*.toml; do
+    "${LIFEGUARD:-lifeguard}" test "{{name}}.wasm" --scenario "$scenario" --config scenarios/plugin.json \
+      --cache-dir .lifeguard/compile-cache
+  done
+fi

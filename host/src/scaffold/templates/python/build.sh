@@ -26,3 +26,12 @@ fi
 "$venv/bin/componentize-py" -d wit -w plugin componentize app -o "{{name}}.wasm.tmp" --stub-wasi
 mv -f "{{name}}.wasm.tmp" "{{name}}.wasm"
 echo "wrote {{name}}.wasm"
+
+# `./build.sh test`: the build above, then `lifeguard test` on every scenarios/*.toml (set
+# LIFEGUARD to the binary if it is not on PATH). A failed expectation fails the script.
+if [ "${1:-}" = "test" ]; then
+  for scenario in scenarios/*.toml; do
+    "${LIFEGUARD:-lifeguard}" test "{{name}}.wasm" --scenario "$scenario" --config scenarios/plugin.json \
+      --cache-dir .lifeguard/compile-cache
+  done
+fi

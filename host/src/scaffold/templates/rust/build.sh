@@ -15,3 +15,12 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 cp "$target_dir/wasm32-wasip2/release/{{crate}}.wasm" "{{name}}.wasm.tmp"
 mv -f "{{name}}.wasm.tmp" "{{name}}.wasm"
 echo "wrote {{name}}.wasm"
+
+# `./build.sh test`: the build above, then `lifeguard test` on every scenarios/*.toml (set
+# LIFEGUARD to the binary if it is not on PATH). A failed expectation fails the script.
+if [ "${1:-}" = "test" ]; then
+  for scenario in scenarios/*.toml; do
+    "${LIFEGUARD:-lifeguard}" test "{{name}}.wasm" --scenario "$scenario" --config scenarios/plugin.json \
+      --cache-dir .lifeguard/compile-cache
+  done
+fi
