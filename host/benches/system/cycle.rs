@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lifeguard::daemon::HostHandle;
-use lifeguard::sim::SimHandle;
+use lifeguard::sim::{Side, SimHandle};
 
 use super::start_sim;
 use crate::common::{self, cpu_seconds, median, percentile, Row};
@@ -291,14 +291,6 @@ name = "host{k}-000001"
 replicas = 0
 docs = 0
 aliases = {{ host{k} = {{ is_write_index = true }} }}
-[[leader.ingest]]
-alias = "ism{k}"
-docs_per_sec = {DOCS_PER_SEC}
-bytes_per_doc = 100.0
-[[leader.ingest]]
-alias = "host{k}"
-docs_per_sec = {DOCS_PER_SEC}
-bytes_per_doc = 100.0
 "#
         );
     }
@@ -337,15 +329,12 @@ fn cat(sim: &SimHandle, pattern: &str) -> Option<Vec<(u64, Option<i64>)>> {
     )
 }
 
-/// Seconds of simulated time between the write index reaching `max` docs and its rollover:
-/// the docs it holds past `max`, over the ingest rate measured on its successor.
-fn latency_from_docs(sim: &SimHandle, prefix: &str, max: u64) -> Option<f64> {
-    let rows = cat(sim, &format!("{prefix}-*"))?;
-    let (old_docs, _) = *rows.first()?;
-    let (new_docs, created) = *rows.get(1)?;
-    let age_s = (sim.now_ms() - created?) as f64 / 1000.0;
-    let rate = new_docs as f64 / age_s;
-    (rate > 0.0).then(|| old_docs.saturating_sub(max) as f64 / rate)
+/// Seconds from alias `k`'s condition turning true (ingest started at `t0_ms`) to the
+/// creation of `<prefix>-000002`, its rollover. Both sides are timed on the simulator's
+/// clock, which is wall time at speed 1.
+fn latency_s(sim: &SimHandle, prefix: &str, plan: &React, k: usize, t0_ms: i64) -> Option<f64> {
+    let created = rolled_at(sim, prefix)?;
+    Some((created - t0_ms) as f64 / 1000.0 - plan.true_after_s(k))
 }
 
 pub async fn react() -> anyhow::Result<Vec<Row>> {
@@ -379,10 +368,20 @@ config = {{ n = 0, alias = "host{k}", max_docs = {} }}
         &host_config(&dir, sim.leader_url(), plan.host_interval, false, &tenants),
     )
     .await?;
+    // ISM needs a job run to initialise an index and another to start its rollover action;
+    // run those with no ingest (20 simulated minutes at once), so that what is timed is
+    // ISM's steady state: the next job run after the condition holds.
+    sim.advance(Duration::from_secs(20 * 60));
     sim.clear_requests();
+    let t0 = sim.now_ms();
+    for k in 0..plan.aliases {
+        for alias in [format!("ism{k}"), format!("host{k}")] {
+            sim.set_ingest(Side::Leader, &alias, DOCS_PER_SEC, 100.0)?;
+        }
+    }
     sim.set_speed(plan.speed);
-    // ISM's next job run is at most one job interval (5 min) after the last condition.
-    let last = plan.true_after_s(plan.aliases - 1) + 330.0;
+    // ISM's next job run is at most one job interval plus its jitter (5 min × 1.6) away.
+    let last = plan.true_after_s(plan.aliases - 1) + 8.0 * 60.0 + 30.0;
     let deadline = Instant::now() + Duration::from_secs_f64(last / plan.speed + 10.0);
     let mut ism = vec![None; plan.aliases];
     loop {
@@ -406,17 +405,11 @@ config = {{ n = 0, alias = "host{k}", max_docs = {} }}
         let sent = log
             .iter()
             .any(|r| r.method == "POST" && r.path.starts_with(&format!("/host{k}/_rollover")));
-        match (
-            sent,
-            latency_from_docs(&sim, &format!("host{k}"), plan.threshold(k)),
-        ) {
+        match (sent, latency_s(&sim, &format!("host{k}"), &plan, k, t0)) {
             (true, Some(l)) => host_lat.push(l),
             _ => eprintln!("   host{k}: no rollover sent"),
         }
-        match (
-            seen,
-            latency_from_docs(&sim, &format!("ism{k}"), plan.threshold(k)),
-        ) {
+        match (seen, latency_s(&sim, &format!("ism{k}"), &plan, k, t0)) {
             (Some(_), Some(l)) => ism_lat.push(l),
             _ => eprintln!("   ism{k}: no rollover seen"),
         }
