@@ -4,13 +4,21 @@ CARGO ?= cargo
 BUILD := build
 PLUGIN_OUT := $(BUILD)/plugins
 WASM_TARGET := wasm32-wasip2
+SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
+APT_INSTALL = ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(1) >/dev/null)
 
-.PHONY: demo test plugins bench bench-smoke lint setup fmt test-live fuzz clean-build
+.PHONY: demo test plugins bench bench-smoke lint setup setup-etcd fmt test-live fuzz clean-build
 
 ## setup: toolchain pieces a fresh machine lacks (idempotent).
 setup:
 	@rustup target list --installed 2>/dev/null | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
 	@python3 -c "import opensearchpy" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check "opensearch-py==2.8.0"
+	@# protoc builds the etcd client of `[coordination]` (Debian protobuf-compiler).
+	@command -v protoc >/dev/null || $(call APT_INSTALL,protobuf-compiler)
+
+## setup-etcd: the etcd server the HA tests start (Debian etcd-server); `make demo` needs none.
+setup-etcd:
+	@command -v etcd >/dev/null || $(call APT_INSTALL,etcd-server)
 
 ## plugins: every tenant plugin, built from source into build/plugins/.
 plugins: setup
@@ -22,7 +30,7 @@ plugins: setup
 	@ls -la $(PLUGIN_OUT)
 
 ## test: unit, capability and end-to-end tests (guests are built from source by tests/build.rs).
-test: setup plugins
+test: setup setup-etcd plugins
 	cd plugins && $(CARGO) test --target x86_64-unknown-linux-gnu
 	@if [ -f plugins/python/test.sh ]; then bash plugins/python/test.sh; fi
 	@if [ -f plugins/js/test.sh ]; then bash plugins/js/test.sh; fi

@@ -13,6 +13,7 @@
 //! | [`guard`]      | tenant scope, circuit breaker, dry-run, mutation budget, the audit stream ([`guard::AuditSink`]) |
 //! | [`snapshot`]   | the per-tick shared cluster snapshot |
 //! | [`reconcile`]  | the scheduler (knows neither wasm nor HTTP) |
+//! | [`coord`]      | `[coordination]`: replicas sharing tenants on etcd, with leases, ownership and the fence |
 //! | [`daemon`]     | `lifeguard run`: wires config, registry, guard, snapshot and scheduler into one [`daemon::Host`] |
 //! | [`registry`]   | plugin directory, hot reload, versions, atomic swap |
 //! | [`telemetry`]  | Prometheus metrics, `/healthz`, `/readyz`, status page |
@@ -43,6 +44,7 @@ pub mod check;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod coord;
 pub mod daemon;
 pub mod demo;
 pub mod guard;

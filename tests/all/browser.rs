@@ -118,6 +118,7 @@ fn snapshot() -> StatusSnapshot {
             outcome: "dry-run".into(),
             reason: "primary size 52gb > 50gb".into(),
         }],
+        coordination: None,
     }
 }
 

@@ -9,6 +9,7 @@ mod daemon;
 mod examples;
 mod faults;
 mod guard_wire;
+mod ha;
 mod hostile;
 mod plan;
 mod plugins;

@@ -25,11 +25,11 @@ impl Host for EnvView<'_> {
                 value.len()
             ))));
         }
-        Ok(self.env.state.set(&key, &value).map_err(Into::into))
+        Ok(self.env.state.set(&key, &value).await.map_err(Into::into))
     }
 
     async fn delete(&mut self, key: String) -> wasmtime::Result<Result<(), Error>> {
-        Ok(self.env.state.delete(&key).map_err(Into::into))
+        Ok(self.env.state.delete(&key).await.map_err(Into::into))
     }
 
     async fn keys(&mut self) -> wasmtime::Result<Vec<String>> {

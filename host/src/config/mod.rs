@@ -31,6 +31,9 @@ pub struct Config {
     pub guard: crate::guard::GuardConfig,
     #[serde(default)]
     pub tenants: Vec<TenantConfig>,
+    /// Several replicas on etcd; absent = one process, as always.
+    #[serde(default)]
+    pub coordination: Option<crate::coord::CoordinationConfig>,
 }
 
 /// Host-wide settings.

@@ -84,6 +84,9 @@ impl Validator<'_> {
         let deadline = self.duration(&[K("limits"), K("deadline")], l.deadline.get_ref())?;
         let memory_bytes = self.size(&[K("limits"), K("memory")], l.memory.get_ref())?;
         let max_arg_bytes = self.size(&[K("limits"), K("max_arg")], l.max_arg.get_ref())?;
+        if let Some((key, msg)) = c.coordination.as_ref().and_then(|k| k.problems()) {
+            return Err(self.at(&[K("coordination"), K(key)], msg));
+        }
         let audit_rotation = self.guard(c)?;
         let clusters = self.clusters(&c.clusters)?;
         let mut tenants = HashSet::new();

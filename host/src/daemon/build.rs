@@ -7,6 +7,7 @@ use crate::bindings::cluster::{ClusterHealth, ThreadPool};
 use crate::cluster::http::HttpCluster;
 use crate::cluster::DynCluster;
 use crate::config::{Loaded, TenantConfig};
+use crate::coord::Coordination;
 use crate::guard::{
     AuditSink, Breaker, BudgetBook, FileAudit, Grant, GrantConfig, IsmPauser, MaintenanceWindows,
     PolicyBackups, TeeAudit,
@@ -87,7 +88,11 @@ pub(super) fn host(
         max_arg_bytes: r.max_arg_bytes as usize,
         ..Limits::default()
     };
-    let metrics = Arc::new(Metrics::new());
+    let mut metrics = Metrics::new();
+    if c.coordination.is_some() {
+        metrics.enable_coordination();
+    }
+    let metrics = Arc::new(metrics);
     let health = Arc::new(Health::new());
     let ttl = options.snapshot_ttl.unwrap_or(r.tick_period);
     let global_windows = MaintenanceWindows::new(&c.guard.maintenance, &[])
@@ -182,7 +187,12 @@ pub(super) fn host(
         None => file,
     };
     let registry = Registry::new(engine.clone(), config.plugin_dir());
+    let coord = c.coordination.clone().map(|k| {
+        let names = c.tenants.iter().map(|t| t.name.clone()).collect();
+        Arc::new(Coordination::new(k, names, metrics.clone()))
+    });
     Ok(Host {
+        coord,
         budgets: Arc::new(BudgetBook::new(c.guard.budget, budget_overrides)),
         config,
         options,

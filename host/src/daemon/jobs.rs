@@ -1,4 +1,5 @@
 //! Keeping the scheduler's jobs in step with the config and the registry.
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use tokio::sync::{broadcast, watch};
@@ -22,9 +23,22 @@ pub(super) fn configured_files(host: &Host) -> Vec<String> {
     files
 }
 
-/// (Re)declare the jobs that use `file` (all files when `None`) with the live version.
+/// (Re)declare the jobs that use `file` (all files when `None`) with the live version, for
+/// the tenants this replica runs.
 fn declare(host: &Host, sched: &SchedulerHandle, file: Option<&str>) {
+    declare_for(host, sched, file, &|t| host.runs_tenant(t));
+}
+
+fn declare_for(
+    host: &Host,
+    sched: &SchedulerHandle,
+    file: Option<&str>,
+    tenant_wanted: &dyn Fn(&str) -> bool,
+) {
     for (tname, t) in &host.tenants {
+        if !tenant_wanted(tname) {
+            continue;
+        }
         let cluster = t
             .config
             .clusters
@@ -66,6 +80,57 @@ fn remove(host: &Host, sched: &SchedulerHandle, file: &str) {
             }
         }
     }
+}
+
+/// Stop every job of `tenant` (this replica no longer owns it).
+fn remove_tenant(host: &Host, sched: &SchedulerHandle, tenant: &str) {
+    let Some(t) = host.tenants.get(tenant) else {
+        return;
+    };
+    for p in &t.config.plugins {
+        host.metrics.forget_plugin(tenant, &p.name);
+        if let Err(e) = sched.remove_job(JobId::new(tenant, p.name.as_str())) {
+            warn!(tenant = %tenant, plugin = %p.name, error = %e, "cannot remove job");
+        }
+    }
+}
+
+/// With coordination: start the jobs of tenants this replica takes, stop those it loses.
+pub(super) fn follow_ownership(
+    host: Arc<Host>,
+    sched: SchedulerHandle,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let Some(coord) = host.coord.clone() else {
+            return;
+        };
+        let mut owned = coord.owned();
+        let mut running: BTreeSet<String> = BTreeSet::new();
+        loop {
+            let now: BTreeSet<String> = owned.borrow_and_update().clone();
+            for t in running.difference(&now) {
+                remove_tenant(&host, &sched, t);
+            }
+            let gained: BTreeSet<String> = now.difference(&running).cloned().collect();
+            if !gained.is_empty() {
+                // The previous owner may have run the tenant just before it let go: wait one
+                // tick, so that no tenant runs twice within one tick across replicas.
+                let (host, sched, coord) = (host.clone(), sched.clone(), coord.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(host.tick_period()).await;
+                    declare_for(&host, &sched, None, &|t| {
+                        gained.contains(t) && coord.owns(t)
+                    });
+                });
+            }
+            running = now;
+            tokio::select! {
+                _ = stop.changed() => break,
+                r = owned.changed() => if r.is_err() { break },
+            }
+        }
+    })
 }
 
 pub(super) fn sync_all(host: &Host, sched: &SchedulerHandle) {

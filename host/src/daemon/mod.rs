@@ -31,7 +31,9 @@ use crate::config::Loaded;
 use crate::guard::{AuditSink, BreakerState, BudgetBook, PolicyBackups};
 use crate::reconcile::{SchedulerConfig, SchedulerHandle};
 use crate::registry::{Registry, WatchHandle};
-use crate::runtime::{Clock, Engine, EngineConfig, FileState, Limits, PoolConfig, SystemClock};
+use crate::runtime::{
+    Clock, Engine, EngineConfig, FileState, Limits, PoolConfig, StateStore, SystemClock,
+};
 use crate::telemetry::{Health, Metrics};
 
 pub use build::{ClusterRt, TenantRt};
@@ -91,8 +93,10 @@ pub struct Host {
     health: Arc<Health>,
     gauges: gauges::ClusterGauges,
     started: Instant,
-    states: Mutex<HashMap<(String, String), Arc<FileState>>>,
+    states: Mutex<HashMap<(String, String), Arc<dyn StateStore>>>,
     last_runs: Mutex<HashMap<(String, String), crate::telemetry::LastRun>>,
+    /// `[coordination]`: this replica's lease and ownership; `None` runs every tenant.
+    coord: Option<Arc<crate::coord::Coordination>>,
 }
 
 /// A started host.
@@ -101,6 +105,9 @@ pub struct HostHandle {
     pub scheduler: SchedulerHandle,
     pub telemetry_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
+    /// Released after the scheduler drained, so no run acts past the hand-over.
+    coord_stop: watch::Sender<bool>,
+    coord_task: Option<tokio::task::JoinHandle<()>>,
     _watch: Option<WatchHandle>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -117,8 +124,9 @@ pub enum StartError {
 }
 
 impl Host {
-    /// The plugin state of (tenant, plugin), opened once.
-    pub(crate) fn state(&self, tenant: &str, plugin: &str) -> Result<Arc<FileState>, String> {
+    /// The plugin state of (tenant, plugin), opened once: in etcd with coordination, so it
+    /// follows the tenant to whichever replica owns it; on disk otherwise.
+    pub(crate) fn state(&self, tenant: &str, plugin: &str) -> Result<Arc<dyn StateStore>, String> {
         let key = (tenant.to_string(), plugin.to_string());
         let mut states = self
             .states
@@ -127,8 +135,13 @@ impl Host {
         if let Some(s) = states.get(&key) {
             return Ok(s.clone());
         }
-        let dir = self.config.state_dir().join("plugins");
-        let s = Arc::new(FileState::open(&dir, tenant, plugin).map_err(|e| e.to_string())?);
+        let s: Arc<dyn StateStore> = match &self.coord {
+            Some(c) => Arc::new(crate::coord::EtcdState::new(c.clone(), tenant, plugin)),
+            None => {
+                let dir = self.config.state_dir().join("plugins");
+                Arc::new(FileState::open(&dir, tenant, plugin).map_err(|e| e.to_string())?)
+            }
+        };
         states.insert(key, s.clone());
         Ok(s)
     }
@@ -195,6 +208,23 @@ impl Host {
             .collect()
     }
 
+    /// The guard's fence for runs of this replica (`None` without coordination).
+    pub(crate) fn fence(&self) -> Option<Arc<dyn crate::guard::Fence>> {
+        self.coord
+            .clone()
+            .map(|c| c as Arc<dyn crate::guard::Fence>)
+    }
+
+    /// The coordination state, with `[coordination]`.
+    pub fn coordination(&self) -> Option<&Arc<crate::coord::Coordination>> {
+        self.coord.as_ref()
+    }
+
+    /// Whether this replica runs `tenant`'s jobs now.
+    pub(crate) fn runs_tenant(&self, tenant: &str) -> bool {
+        self.coord.as_ref().is_none_or(|c| c.owns(tenant))
+    }
+
     /// Stop the engine's epoch ticker (running plugins hit their deadline).
     pub fn shutdown_engine(&self) {
         self.engine.shutdown();
@@ -259,11 +289,30 @@ pub async fn start(config: Loaded, options: HostOptions) -> Result<HostHandle, S
     jobs::sync_all(&host, &scheduler);
 
     let (stop, stop_rx) = watch::channel(false);
-    let mut tasks = vec![ticker::spawn(
+    let (coord_stop, coord_stop_rx) = watch::channel(false);
+    let mut coord_task = None;
+    let mut tasks = Vec::new();
+    if let Some(c) = &host.coord {
+        let gate = c.clone();
+        host.health.add_gate(move || {
+            if gate.lease_live() {
+                Ok(())
+            } else {
+                Err("coordination lease not live (etcd unreachable or no quorum)".into())
+            }
+        });
+        coord_task = Some(c.spawn(coord_stop_rx));
+        tasks.push(jobs::follow_ownership(
+            host.clone(),
+            scheduler.clone(),
+            stop_rx.clone(),
+        ));
+    }
+    tasks.push(ticker::spawn(
         host.clone(),
         scheduler.clone(),
         stop_rx.clone(),
-    )];
+    ));
     tasks.push(jobs::follow_registry(
         host.clone(),
         scheduler.clone(),
@@ -296,6 +345,8 @@ pub async fn start(config: Loaded, options: HostOptions) -> Result<HostHandle, S
         scheduler,
         telemetry_addr,
         stop,
+        coord_stop,
+        coord_task,
         _watch: watch_handle,
         tasks,
     })
@@ -306,6 +357,10 @@ impl HostHandle {
     /// the tasks. Returns whether every run finished in time.
     pub async fn shutdown(self, grace: Duration) -> bool {
         let report = self.scheduler.shutdown(grace).await;
+        let _ = self.coord_stop.send(true);
+        if let Some(t) = self.coord_task {
+            let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+        }
         let _ = self.stop.send(true);
         for t in self.tasks {
             let _ = tokio::time::timeout(Duration::from_secs(2), t).await;

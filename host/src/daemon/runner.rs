@@ -41,6 +41,11 @@ pub(crate) async fn run(host: &Arc<Host>, ticket: &JobTicket) -> RunReport {
     let Some(entry) = tenant.config.plugins.iter().find(|p| p.name == plugin_name) else {
         return host_failure(format!("plugin [{plugin_name}] is no longer configured"));
     };
+    if !host.runs_tenant(tenant_name) {
+        return host_failure(format!(
+            "ownership lost: this replica no longer owns tenant [{tenant_name}]"
+        ));
+    }
     let Some(version) = host.registry.get(entry.file.get_ref()) else {
         return host_failure(format!(
             "plugin file [{}] is not loaded",
@@ -51,6 +56,9 @@ pub(crate) async fn run(host: &Arc<Host>, ticket: &JobTicket) -> RunReport {
         Ok(s) => s,
         Err(e) => return host_failure(format!("plugin state: {e}")),
     };
+    if let Err(e) = state.prepare().await {
+        return host_failure(format!("plugin state: {e}"));
+    }
     let dry_run =
         host.options.force_dry_run || host.config.config.host.dry_run || tenant.config.dry_run;
     let reason = ReasonCell::default();
@@ -76,6 +84,7 @@ pub(crate) async fn run(host: &Arc<Host>, ticket: &JobTicket) -> RunReport {
             backups: Some(host.backups.clone()),
             reason: reason.clone(),
             clock: host.options.clock.clone(),
+            fence: host.fence(),
         };
         clusters.insert(alias.clone(), Guarded::wrap(c.api(), ctx));
         order.push(alias.clone());

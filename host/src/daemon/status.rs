@@ -128,6 +128,7 @@ pub(crate) fn snapshot(host: &Host, jobs: &[JobStatus]) -> StatusSnapshot {
         breakers,
         clusters,
         audit,
+        coordination: host.coord.as_ref().map(|c| c.status()),
     }
 }
 

@@ -41,6 +41,8 @@ pub struct GuardCtx {
     pub reason: ReasonCell,
     /// Time for windows and audit stamps.
     pub clock: Arc<dyn Clock>,
+    /// With coordination: whether this replica may still act for the tenant.
+    pub fence: Option<Arc<dyn super::Fence>>,
 }
 
 /// The guarded view. Build one per (run, cluster) and hand it to the run as a `DynCluster`.
@@ -143,8 +145,33 @@ impl Guarded {
         ))
     }
 
-    /// The scope of a read: this view's cluster, plus `extra`.
+    /// `Err(reason)` when the fence says this replica may no longer act for the tenant.
+    pub(super) fn fence_check(&self) -> Result<(), String> {
+        match &self.ctx.fence {
+            Some(f) => f.check(&self.ctx.tenant),
+            None => Ok(()),
+        }
+    }
+
+    /// A mutation the fence stopped: counted, audited `fenced`, answered `throttled`.
+    pub(super) async fn fenced<T>(
+        &self,
+        m: &Mutation,
+        reason: String,
+        id: Option<String>,
+    ) -> Result<T, ApiError> {
+        if let Some(f) = &self.ctx.fence {
+            f.fenced(&self.ctx.tenant);
+        }
+        let e = ApiError::Throttled(reason);
+        self.audit_id(m, Verdict::Fenced, Some(&e), None, id).await;
+        Err(e)
+    }
+
+    /// The scope of a read: this view's cluster, plus `extra`. A fenced run stops here too,
+    /// at its next host call.
     pub(super) fn read_scope(&self, extra: Result<(), String>) -> Result<(), ApiError> {
+        self.fence_check().map_err(ApiError::Throttled)?;
         self.cluster_scope(&self.ctx.cluster)
             .and(extra)
             .map_err(|s| self.denied(&s))
@@ -188,6 +215,9 @@ impl Guarded {
             self.audit(&m, Verdict::DryRun, None, None).await;
             return Ok(answer);
         }
+        if let Err(reason) = self.fence_check() {
+            return self.fenced(&m, reason, None).await;
+        }
         if !self.ctx.audit.healthy() {
             let e = ApiError::Unavailable(
                 "the audit log is not writable; mutations wait until it is".into(),
@@ -215,6 +245,10 @@ impl Guarded {
             return Err(ApiError::Unavailable(format!(
                 "the audit log is not writable ({e}); the mutation was not sent"
             )));
+        }
+        // The intent's fsync takes time: look again, as close to the send as it gets.
+        if let Err(reason) = self.fence_check() {
+            return self.fenced(&m, reason, Some(id)).await;
         }
         let r = send.await;
         match &r {

@@ -55,6 +55,7 @@ pub mod backup;
 pub mod breaker;
 pub mod budget;
 mod dry_run;
+pub mod fence;
 mod guarded;
 pub mod ism_pause;
 pub mod raw;
@@ -71,6 +72,7 @@ pub use audit::{read_audit, AuditLine, AuditSink, FileAudit, MemoryAudit, TeeAud
 pub use backup::{PolicyBackup, PolicyBackups};
 pub use breaker::{Breaker, BreakerConfig, BreakerState, HealthFloor, Phase};
 pub use budget::{Budget, BudgetBook, BudgetConfig};
+pub use fence::Fence;
 pub use guarded::{GuardCtx, Guarded};
 pub use ism_pause::{IsmPauser, PauseAction};
 pub use scope::{Grant, GrantConfig, GrantError};

@@ -39,6 +39,13 @@ impl Guarded {
             ));
             return self.refuse(&m, Verdict::Denied, e).await;
         }
+        // A fenced replica reads nothing either, not even the alias check's read.
+        if let Err(reason) = self.fence_check() {
+            if planned.read {
+                return Err(ApiError::Throttled(reason));
+            }
+            return self.fenced(&m, reason, None).await;
+        }
         let names: Vec<&str> = planned.names.iter().map(String::as_str).collect();
         if let Err(e) = self.alias_guard(&names).await {
             return self.refuse(&m, outcome_of(&e), e).await;
@@ -72,7 +79,11 @@ impl Guarded {
         m: &Mutation,
         exprs: &[&str],
     ) -> Result<(), ApiError> {
-        if m.scope.is_err() || self.cluster_scope(&self.ctx.cluster).is_err() {
+        // Refusals `mutate` gives anyway (scope, fence) go first, without a read.
+        if m.scope.is_err()
+            || self.cluster_scope(&self.ctx.cluster).is_err()
+            || self.fence_check().is_err()
+        {
             return Ok(());
         }
         self.alias_guard(exprs).await

@@ -38,12 +38,18 @@ impl MetricsSink for NoMetrics {
     fn record(&self, _: &str, _: &str, _: MetricKind, _: &str, _: f64, _: &[(String, String)]) {}
 }
 
-/// A plugin's small persistent key-value state, per (tenant, plugin).
+/// A plugin's small persistent key-value state, per (tenant, plugin). Reads come from
+/// what [`StateStore::prepare`] made current before the run; writes are durable (on disk,
+/// or in etcd under ownership) when they return `Ok`.
+#[async_trait::async_trait]
 pub trait StateStore: Send + Sync {
+    /// Bring the readable copy up to date before a run; the default has nothing to do.
+    async fn prepare(&self) -> Result<(), crate::cluster::ApiError> {
+        Ok(())
+    }
     fn get(&self, key: &str) -> Option<String>;
-    /// Durable when it returns `Ok`.
-    fn set(&self, key: &str, value: &str) -> Result<(), crate::cluster::ApiError>;
-    fn delete(&self, key: &str) -> Result<(), crate::cluster::ApiError>;
+    async fn set(&self, key: &str, value: &str) -> Result<(), crate::cluster::ApiError>;
+    async fn delete(&self, key: &str) -> Result<(), crate::cluster::ApiError>;
     fn keys(&self) -> Vec<String>;
 }
 
@@ -101,17 +107,18 @@ impl RunEnv {
 #[derive(Debug, Default)]
 pub struct MemoryState(Mutex<std::collections::BTreeMap<String, String>>);
 
+#[async_trait::async_trait]
 impl StateStore for MemoryState {
     fn get(&self, key: &str) -> Option<String> {
         self.0.lock().ok()?.get(key).cloned()
     }
-    fn set(&self, key: &str, value: &str) -> Result<(), crate::cluster::ApiError> {
+    async fn set(&self, key: &str, value: &str) -> Result<(), crate::cluster::ApiError> {
         if let Ok(mut m) = self.0.lock() {
             m.insert(key.into(), value.into());
         }
         Ok(())
     }
-    fn delete(&self, key: &str) -> Result<(), crate::cluster::ApiError> {
+    async fn delete(&self, key: &str) -> Result<(), crate::cluster::ApiError> {
         if let Ok(mut m) = self.0.lock() {
             m.remove(key);
         }

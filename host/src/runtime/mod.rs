@@ -27,6 +27,6 @@ pub use limits::Limits;
 pub use outcome::{RunOutcome, RunReport, TrapKind};
 pub use plugin::{content_version, LoadError, LoadedPlugin};
 pub use run::{describe, reconcile};
-pub use state_file::FileState;
+pub use state_file::{FileState, MAX_TOTAL as MAX_STATE_TOTAL};
 pub use store::HostState;
 pub use views::{ClockView, ClusterView, EnvView, LogView};

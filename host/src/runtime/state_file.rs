@@ -99,18 +99,19 @@ fn sanitize(s: &str) -> String {
     }
 }
 
+#[async_trait::async_trait]
 impl StateStore for FileState {
     fn get(&self, key: &str) -> Option<String> {
         self.map.lock().ok()?.get(key).cloned()
     }
 
-    fn set(&self, key: &str, value: &str) -> Result<(), ApiError> {
+    async fn set(&self, key: &str, value: &str) -> Result<(), ApiError> {
         self.update(|m| {
             m.insert(key.to_string(), value.to_string());
         })
     }
 
-    fn delete(&self, key: &str) -> Result<(), ApiError> {
+    async fn delete(&self, key: &str) -> Result<(), ApiError> {
         self.update(|m| {
             m.remove(key);
         })
@@ -128,26 +129,26 @@ impl StateStore for FileState {
 mod tests {
     use super::*;
 
-    #[test]
-    fn state_survives_a_reopen() {
+    #[tokio::test]
+    async fn state_survives_a_reopen() {
         let dir = std::env::temp_dir().join(format!("lg-state-{}", std::process::id()));
         let s = FileState::open(&dir, "team/a", "fail-over").unwrap();
-        s.set("fence", "7").unwrap();
-        s.set("x", "1").unwrap();
-        s.delete("x").unwrap();
+        s.set("fence", "7").await.unwrap();
+        s.set("x", "1").await.unwrap();
+        s.delete("x").await.unwrap();
         let again = FileState::open(&dir, "team/a", "fail-over").unwrap();
         assert_eq!(again.get("fence").as_deref(), Some("7"));
         assert_eq!(again.keys(), vec!["fence".to_string()]);
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    #[test]
-    fn the_total_limit_holds_and_nothing_is_half_applied() {
+    #[tokio::test]
+    async fn the_total_limit_holds_and_nothing_is_half_applied() {
         let dir = std::env::temp_dir().join(format!("lg-state-lim-{}", std::process::id()));
         let s = FileState::open(&dir, "t", "p").unwrap();
         let big = "x".repeat(MAX_TOTAL / 2);
-        s.set("a", &big).unwrap();
-        assert!(matches!(s.set("b", &big), Err(ApiError::Invalid(_))));
+        s.set("a", &big).await.unwrap();
+        assert!(matches!(s.set("b", &big).await, Err(ApiError::Invalid(_))));
         assert_eq!(s.get("b"), None);
         let _ = std::fs::remove_dir_all(dir);
     }

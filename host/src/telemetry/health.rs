@@ -24,6 +24,17 @@ pub struct Health {
     interval_ms: AtomicU64,
     /// Clusters in the config, and those that have answered at least once.
     clusters: Mutex<(BTreeSet<String>, BTreeSet<String>)>,
+    /// Further conditions of readiness (the coordination lease), each `Err(why)` when unmet.
+    gates: Mutex<Vec<Gate>>,
+}
+
+/// A readiness condition registered by another part of the host.
+pub struct Gate(Box<dyn Fn() -> Result<(), String> + Send + Sync>);
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Gate")
+    }
 }
 
 impl Default for Health {
@@ -42,7 +53,14 @@ impl Health {
             heartbeat_ms: AtomicU64::new(0),
             interval_ms: AtomicU64::new(millis(DEFAULT_INTERVAL)),
             clusters: Mutex::default(),
+            gates: Mutex::default(),
         }
+    }
+
+    /// Readiness also needs `gate` to answer `Ok`.
+    pub fn add_gate(&self, gate: impl Fn() -> Result<(), String> + Send + Sync + 'static) {
+        let mut g = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+        g.push(Gate(Box::new(gate)));
     }
 
     pub fn set_config_loaded(&self, loaded: bool) {
@@ -131,6 +149,9 @@ impl Health {
         for name in c.0.difference(&c.1) {
             missing.push(format!("cluster {name} not reached yet"));
         }
+        drop(c);
+        let gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+        missing.extend(gates.iter().filter_map(|g| (g.0)().err()));
         if missing.is_empty() {
             Ok(())
         } else {

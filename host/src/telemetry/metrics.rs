@@ -98,6 +98,8 @@ pub struct Metrics {
     versions: Mutex<HashMap<(String, String), String>>,
     /// Traps per tenant, for in-process readers ([`Metrics::traps_by_tenant`]).
     tenant_traps: Mutex<BTreeMap<String, u64>>,
+    /// Lease and ownership families; exported once [`Metrics::enable_coordination`] ran.
+    coord: super::coord_metrics::CoordMetrics,
 }
 
 impl Default for Metrics {
@@ -138,6 +140,7 @@ impl Metrics {
             breaker_reasons: Mutex::default(),
             versions: Mutex::default(),
             tenant_traps: Mutex::default(),
+            coord: Default::default(),
         };
         let r = &mut registry;
         // Counter names lack `_total`: the encoder appends it.
@@ -230,6 +233,16 @@ impl Metrics {
         plugin.register_collector(Box::new(Arc::clone(&m.plugin)));
         m.registry = registry;
         m
+    }
+
+    /// Export the coordination families (`[coordination]` is configured).
+    pub fn enable_coordination(&mut self) {
+        self.coord.register(&mut self.registry);
+    }
+
+    /// The coordination families (recorded whether exported or not).
+    pub fn coord(&self) -> &super::coord_metrics::CoordMetrics {
+        &self.coord
     }
 
     /// The whole registry in the text exposition format.

@@ -9,12 +9,14 @@
 //! | file              | job |
 //! |-------------------|-----|
 //! | `metrics`         | the registry and typed recording methods |
+//! | `coord_metrics`   | lease and ownership families, exported with `[coordination]` |
 //! | `plugin_metrics`  | plugin-reported series, capped per plugin |
 //! | `health`          | liveness and readiness state |
 //! | `status`          | the snapshot types and where snapshots come from |
 //! | `page`            | the HTML status page |
 //! | `server`          | routes and the listener |
 //! | `escape`          | HTML, label-value and time formatting helpers |
+mod coord_metrics;
 mod escape;
 mod health;
 mod metrics;
@@ -25,14 +27,15 @@ mod status;
 #[cfg(test)]
 mod tests;
 
+pub use coord_metrics::{CoordMetrics, Renewal};
 pub use health::{Health, Probe};
 pub use metrics::{Metrics, ReloadResult};
 pub use page::{render as render_page, Probes};
 pub use plugin_metrics::DEFAULT_SERIES_CAP;
 pub use server::{router, serve, Server, TelemetryState};
 pub use status::{
-    AuditLine, BreakerState, BreakerStatus, ClusterStatus, JobState, LastRun, PluginStatus,
-    ProcessInfo, StatusBoard, StatusSnapshot, StatusSource, TenantStatus,
+    AuditLine, BreakerState, BreakerStatus, ClusterStatus, CoordinationStatus, JobState, LastRun,
+    PluginStatus, ProcessInfo, StatusBoard, StatusSnapshot, StatusSource, TenantStatus,
 };
 
 /// Failures of the telemetry listener.

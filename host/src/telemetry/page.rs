@@ -91,6 +91,7 @@ fn write_page(o: &mut String, s: &StatusSnapshot, probes: &Probes) -> std::fmt::
     breakers(o, s)?;
     clusters(o, s)?;
     o.push_str("</div>");
+    coordination(o, s)?;
     audit(o, s)?;
     writeln!(
         o,
@@ -208,6 +209,40 @@ fn plugin_row(o: &mut String, tenant: &str, p: &PluginStatus) -> std::fmt::Resul
         ),
         None => write!(o, "<td class=\"num next-run muted\">—</td></tr>"),
     }
+}
+
+/// Members, owners and this replica's lease, with `[coordination]`.
+fn coordination(o: &mut String, s: &StatusSnapshot) -> std::fmt::Result {
+    let Some(c) = &s.coordination else {
+        return Ok(());
+    };
+    let (class, lease) = if c.lease_live {
+        ("good", "live")
+    } else {
+        ("bad", "not live")
+    };
+    write!(
+        o,
+        "<section id=\"coordination\"><h2>Coordination</h2><p>Replica <span class=\"mono\">{}</span> \
+         · lease <span class=\"badge {class}\">{lease}</span> {} · {} member(s): <span class=\"mono\">{}</span></p>",
+        html(&c.replica_id),
+        c.lease_age_ms
+            .map(|ms| format!("(renewed {} ago)", duration_ms(ms)))
+            .unwrap_or_default(),
+        c.members.len(),
+        html(&c.members.join(", ")),
+    )?;
+    o.push_str("<table><thead><tr><th>Tenant</th><th>Owner</th></tr></thead><tbody>");
+    for (tenant, owner) in &c.owners {
+        write!(
+            o,
+            "<tr><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+            html(tenant),
+            html(owner)
+        )?;
+    }
+    o.push_str("</tbody></table></section>");
+    Ok(())
 }
 
 fn breakers(o: &mut String, s: &StatusSnapshot) -> std::fmt::Result {

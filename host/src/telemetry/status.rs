@@ -14,6 +14,24 @@ pub struct StatusSnapshot {
     pub clusters: Vec<ClusterStatus>,
     /// Newest first.
     pub audit: Vec<AuditLine>,
+    /// With `[coordination]`: members, owners and this replica's lease.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coordination: Option<CoordinationStatus>,
+}
+
+/// One replica's view of the etcd coordination.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct CoordinationStatus {
+    pub replica_id: String,
+    pub prefix: String,
+    pub lease_live: bool,
+    /// Milliseconds since the last keep-alive etcd answered was sent.
+    pub lease_age_ms: Option<u64>,
+    pub members: Vec<String>,
+    /// Tenant → owning replica, as etcd last said.
+    pub owners: std::collections::BTreeMap<String, String>,
+    pub owned: Vec<String>,
+    pub last_error: Option<String>,
 }
 
 /// The host process itself.

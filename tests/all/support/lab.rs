@@ -200,6 +200,7 @@ impl Lab {
                 backups: None,
                 reason: reason.clone(),
                 clock: self.clock.clone(),
+                fence: None,
             };
             clusters.insert(c.alias.clone(), Guarded::wrap(c.http.clone(), ctx));
             order.push(c.alias.clone());

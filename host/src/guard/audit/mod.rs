@@ -40,6 +40,9 @@ pub enum Verdict {
     /// The outcome line a restart writes for an intent left without one: the request may or
     /// may not have reached the cluster.
     UnknownAfterCrash,
+    /// Refused because this replica's lease was not provably live or it did not own the
+    /// tenant (`[coordination]`).
+    Fenced,
 }
 
 impl Verdict {
@@ -52,6 +55,7 @@ impl Verdict {
             Verdict::Error => "error",
             Verdict::Intent => "intent",
             Verdict::UnknownAfterCrash => "unknown_after_crash",
+            Verdict::Fenced => "fenced",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The guard chain end to end, against the recording [`FakeCluster`]: [`scope`] for what a
 //! tenant may name, [`chain`] for the rest of the chain.
 mod chain;
+mod fence;
 mod scope;
 
 use std::sync::Arc;
@@ -67,6 +68,7 @@ pub(super) fn rig() -> Rig {
         backups: None,
         reason,
         clock: clock.clone(),
+        fence: None,
     };
     Rig {
         fake,

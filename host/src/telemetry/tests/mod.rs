@@ -76,5 +76,6 @@ pub(super) fn sample() -> StatusSnapshot {
             outcome: "dry-run".into(),
             reason: "size > 50gb \"or\" age > 1d".into(),
         }],
+        coordination: None,
     }
 }

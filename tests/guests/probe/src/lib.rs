@@ -5,7 +5,10 @@
 //! - `"read": 1` reads health, the tenant's indices and their ISM explain on its first
 //!   cluster (what a typical policy plugin reads each tick);
 //! - `"alias": "x", "max_docs": M` rolls `x` over once its write index holds M docs or more
-//!   (the reaction-latency bench).
+//!   (the reaction-latency bench);
+//! - `"touch": "index"` puts one setting on that index each run: a mutation per run, for the
+//!   HA tests' ownership checks. It counts its runs in `state` first and names the count in
+//!   the reason (`touch <index> run <n>`), so the tests can see state follow the tenant.
 use common::*;
 
 struct Probe;
@@ -74,6 +77,14 @@ impl common::Guest for Probe {
                     summary = format!("rolled {} over to {}", r.old_index, r.new_index);
                 }
             }
+        }
+        if let Some(index) = text(&ctx.config, "touch") {
+            let runs: u64 = state::get("runs").and_then(|v| v.parse().ok()).unwrap_or(0) + 1;
+            state::set("runs", &runs.to_string()).map_err(transient)?;
+            log::set_reason(&format!("touch {index} run {runs}"));
+            cluster::put_settings(c, &index, r#"{"index":{"number_of_replicas":1}}"#)
+                .map_err(transient)?;
+            summary = format!("touched {index}");
         }
         ok(summary)
     }
