@@ -7,7 +7,7 @@ WASM_TARGET := wasm32-wasip2
 SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
 APT_INSTALL = ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(1) >/dev/null)
 
-.PHONY: demo test plugins bench bench-smoke lint setup setup-etcd fmt test-live fuzz clean-build
+.PHONY: demo test plugins bench bench-smoke lint setup setup-etcd demo-ha fmt test-live fuzz clean-build
 
 ## setup: toolchain pieces a fresh machine lacks (idempotent).
 setup:
@@ -79,6 +79,12 @@ fmt:
 demo: setup plugins
 	$(CARGO) build --release -p lifeguard
 	./target/release/lifeguard demo --plugins $(PLUGIN_OUT)
+
+## demo-ha: the HA story on etcd: three etcd members, three replicas, a kill -9, a SIGSTOP
+## and a leader outage failed over exactly once (needs etcd; `make demo` does not).
+demo-ha: setup setup-etcd plugins
+	$(CARGO) build --release -p lifeguard
+	python3 examples/ha/demo.py --bin target/release/lifeguard --plugins $(PLUGIN_OUT)
 
 ## bench: criterion benches plus the system benches; prints a table and writes BENCHMARKS.md.
 ## The system bench re-runs itself per section; it ends by printing the table.

@@ -44,10 +44,12 @@ const SECTIONS: &[(&str, &str, u64)] = &[
     ),
     ("sched", "3. Scheduler capacity", 60),
     ("reload", "4. Reload latency", 120),
+    ("rss", "5. Memory: 1,000 distinct versions", 240),
+    ("rss_tenants", "5b. Memory: 1,000 tenants × 10 plugins", 180),
     (
-        "rss",
-        "5. Memory: 1,000 versions, 1,000 tenants, 10,000 reloads",
-        600,
+        "rss_reloads",
+        "5c. Memory: 10,000 hot reloads of one plugin",
+        240,
     ),
     ("parse", "6. Parse throughput at 10k indices", 10),
     ("sim", "7. Simulator cost at 10k indices, 3600x", 90),
@@ -60,6 +62,11 @@ const SECTIONS: &[(&str, &str, u64)] = &[
         "compile",
         "9. Compile time of the Python and JS guests: cold, reload, restart",
         300,
+    ),
+    (
+        "coord",
+        "10. Coordination on etcd: takeover, etcd requests and CPU per tick",
+        600,
     ),
 ];
 

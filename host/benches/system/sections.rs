@@ -20,6 +20,8 @@ use lifeguard::snapshot::Snapshot;
 
 use crate::common::{self, cpu_seconds, median, percentile, Row};
 
+#[path = "coord.rs"]
+mod coord;
 #[path = "cycle.rs"]
 mod cycle;
 #[path = "more.rs"]
@@ -56,9 +58,12 @@ pub fn run_child(section: &str) -> anyhow::Result<()> {
             "cycle" => cycle::cycle().await,
             "sched" => sched().await,
             "reload" => more::reload().await,
-            "rss" => rss::rss().await,
+            "rss" => rss::rss("versions").await,
+            "rss_tenants" => rss::rss("tenants").await,
+            "rss_reloads" => rss::rss("reloads").await,
             "sim" => more::sim_cost().await,
             "react" => cycle::react().await,
+            "coord" => coord::coord().await,
             other => Err(anyhow!("unknown section {other}")),
         }
     })?;
