@@ -19,6 +19,7 @@ use tokio::time::Instant;
 use crate::cluster::model::*;
 use crate::cluster::{ApiError, ClusterApi, DynCluster};
 use crate::pattern::matches_expression;
+use lifeguard_common::name_index::NameIndex;
 
 /// Hook called with every fresh health and thread-pool read, e.g. to feed the breaker.
 pub trait SnapshotObserver: Send + Sync {
@@ -69,11 +70,34 @@ pub struct Snapshot {
     health: Slot<ClusterHealth>,
     pools: Slot<Vec<ThreadPool>>,
     nodes: Slot<Vec<NodeInfo>>,
-    // The big lists are shared: each tenant's read clones only the entries it matches.
-    indices: Slot<Arc<Vec<IndexRow>>>,
+    // The big lists are shared: each tenant's read clones only the entries it matches,
+    // found through the names sorted once per fetch.
+    indices: Slot<Arc<Named<IndexRow>>>,
     aliases: Slot<Arc<Vec<AliasEntry>>>,
-    explain: Slot<Arc<Vec<ExplainEntry>>>,
+    explain: Slot<Arc<Named<ExplainEntry>>>,
     ccr: Mutex<HashMap<String, Cached<ReplicationStatus>>>,
+}
+
+/// A fetched list and its names, sorted once.
+struct Named<T> {
+    rows: Vec<T>,
+    names: NameIndex,
+}
+
+impl<T: Clone> Named<T> {
+    fn new(rows: Vec<T>, name: impl Fn(&T) -> &str) -> Self {
+        let names = NameIndex::new(rows.iter().map(&name));
+        Self { rows, names }
+    }
+
+    /// The rows whose name matches `pattern`, in the cluster's order.
+    fn select(&self, pattern: &str, name: impl Fn(&T) -> &str) -> Vec<T> {
+        self.names
+            .matching(pattern, |i| name(&self.rows[i]))
+            .into_iter()
+            .map(|i| self.rows[i].clone())
+            .collect()
+    }
 }
 
 /// A read and when it was made.
@@ -156,14 +180,11 @@ impl ClusterApi for Snapshot {
         let all = self
             .indices
             .get(self.ttl, || async {
-                self.inner.indices("*").await.map(Arc::new)
+                let rows = self.inner.indices("*").await?;
+                Ok(Arc::new(Named::new(rows, |r: &IndexRow| r.index.as_str())))
             })
             .await?;
-        Ok(all
-            .iter()
-            .filter(|r| matches_expression(pattern, &r.index))
-            .cloned()
-            .collect())
+        Ok(all.select(pattern, |r| r.index.as_str()))
     }
 
     async fn thread_pools(&self) -> Result<Vec<ThreadPool>, ApiError> {
@@ -262,14 +283,13 @@ impl ClusterApi for Snapshot {
         let all = self
             .explain
             .get(self.ttl, || async {
-                self.inner.ism_explain("*").await.map(Arc::new)
+                let rows = self.inner.ism_explain("*").await?;
+                Ok(Arc::new(Named::new(rows, |e: &ExplainEntry| {
+                    e.index.as_str()
+                })))
             })
             .await?;
-        Ok(all
-            .iter()
-            .filter(|e| matches_expression(pattern, &e.index))
-            .cloned()
-            .collect())
+        Ok(all.select(pattern, |e| e.index.as_str()))
     }
 
     async fn ism_add(&self, pattern: &str, policy_id: &str) -> Result<StatusResponse, ApiError> {
