@@ -56,7 +56,7 @@ const SECTIONS: &[(&str, &str, u64)] = &[
     (
         "react",
         "8. Reaction latency in wall time (simulator at speed 1)",
-        480,
+        720,
     ),
     (
         "compile",
