@@ -24,7 +24,7 @@ use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use lifeguard::guard::audit::read_audit_report;
+use lifeguard::guard::audit::{read_audit_report, AuditLine};
 use lifeguard::guard::Verdict;
 use lifeguard::sim::{Scenario, Sim, SimHandle, SimOptions};
 use serde_json::Value;
@@ -187,35 +187,36 @@ impl Replica {
         Some(client.get(url).send().await.ok()?.status().as_u16())
     }
 
-    /// (time_ms, tenant, run count) of every mutation this replica sent; the count is the
-    /// probe's `runs` state as its reason gives it.
-    fn runs(&self) -> Vec<(u64, String, u64)> {
+    /// Every `sent` line of this replica's audit log.
+    fn sent_lines(&self) -> Vec<AuditLine> {
         let path = self.dir.join("state/audit.jsonl");
         let Ok(report) = read_audit_report(&path) else {
             return Vec::new();
         };
         report
             .lines
-            .iter()
+            .into_iter()
             .filter(|l| l.outcome == Verdict::Sent)
+            .collect()
+    }
+
+    /// (time_ms, tenant, run count) of every mutation this replica sent; the count is the
+    /// probe's `runs` state as its reason gives it.
+    fn runs(&self) -> Vec<(u64, String, u64)> {
+        self.sent_lines()
+            .into_iter()
             .filter_map(|l| {
                 let n = l.reason.rsplit(" run ").next()?.parse().ok()?;
-                Some((l.time_ms, l.tenant.clone(), n))
+                Some((l.time_ms, l.tenant, n))
             })
             .collect()
     }
 
     /// (time_ms, tenant) of every mutation this replica sent.
     fn sent(&self) -> Vec<(u64, String)> {
-        let path = self.dir.join("state/audit.jsonl");
-        let Ok(report) = read_audit_report(&path) else {
-            return Vec::new();
-        };
-        report
-            .lines
-            .iter()
-            .filter(|l| l.outcome == Verdict::Sent)
-            .map(|l| (l.time_ms, l.tenant.clone()))
+        self.sent_lines()
+            .into_iter()
+            .map(|l| (l.time_ms, l.tenant))
             .collect()
     }
 
@@ -357,6 +358,15 @@ impl Rig {
             v.sort();
         }
         out
+    }
+
+    /// Whether every tenant has a mutation sent after `ms`.
+    fn every_tenant_sent_after(&self, ms: u64) -> bool {
+        self.sent_by_tenant()
+            .values()
+            .filter(|v| v.iter().any(|(t, _)| *t > ms))
+            .count()
+            == self.tenants
     }
 
     /// No tenant's mutations came from two replicas in the same tick: wherever the sender

@@ -11,11 +11,7 @@ async fn quorum_loss_stops_mutations_and_recovers() {
     rig.settled(&[0, 1], Duration::from_secs(60)).await;
     let mark = now_ms();
     wait_for("mutations flow", Duration::from_secs(20), || {
-        rig.sent_by_tenant()
-            .values()
-            .filter(|v| v.iter().any(|(ms, _)| *ms > mark))
-            .count()
-            == rig.tenants
+        rig.every_tenant_sent_after(mark)
     })
     .await;
     for k in 0..2 {
@@ -67,13 +63,7 @@ async fn quorum_loss_stops_mutations_and_recovers() {
     wait_for(
         "every tenant mutates again",
         Duration::from_secs(30),
-        || {
-            rig.sent_by_tenant()
-                .values()
-                .filter(|v| v.iter().any(|(ms, _)| *ms > back))
-                .count()
-                == rig.tenants
-        },
+        || rig.every_tenant_sent_after(back),
     )
     .await;
     for k in 0..2 {

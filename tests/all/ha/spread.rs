@@ -24,13 +24,7 @@ async fn spread_kill_and_freeze() {
     wait_for(
         "every tenant mutates after settling",
         Duration::from_secs(20),
-        || {
-            let s = rig.sent_by_tenant();
-            (0..rig.tenants).all(|t| {
-                s.get(&format!("tenant-{t}"))
-                    .is_some_and(|v| v.iter().any(|(ms, _)| *ms > mark))
-            })
-        },
+        || rig.every_tenant_sent_after(mark),
     )
     .await;
     rig.assert_exclusive();
