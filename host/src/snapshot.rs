@@ -82,18 +82,19 @@ pub struct Snapshot {
 struct Named<T> {
     rows: Vec<T>,
     names: NameIndex,
+    name: fn(&T) -> &str,
 }
 
 impl<T: Clone> Named<T> {
-    fn new(rows: Vec<T>, name: impl Fn(&T) -> &str) -> Self {
-        let names = NameIndex::new(rows.iter().map(&name));
-        Self { rows, names }
+    fn new(rows: Vec<T>, name: fn(&T) -> &str) -> Self {
+        let names = NameIndex::new(rows.iter().map(name));
+        Self { rows, names, name }
     }
 
     /// The rows whose name matches `pattern`, in the cluster's order.
-    fn select(&self, pattern: &str, name: impl Fn(&T) -> &str) -> Vec<T> {
+    fn select(&self, pattern: &str) -> Vec<T> {
         self.names
-            .matching(pattern, |i| name(&self.rows[i]))
+            .matching(pattern, |i| (self.name)(&self.rows[i]))
             .into_iter()
             .map(|i| self.rows[i].clone())
             .collect()
@@ -184,7 +185,7 @@ impl ClusterApi for Snapshot {
                 Ok(Arc::new(Named::new(rows, |r: &IndexRow| r.index.as_str())))
             })
             .await?;
-        Ok(all.select(pattern, |r| r.index.as_str()))
+        Ok(all.select(pattern))
     }
 
     async fn thread_pools(&self) -> Result<Vec<ThreadPool>, ApiError> {
@@ -289,7 +290,7 @@ impl ClusterApi for Snapshot {
                 })))
             })
             .await?;
-        Ok(all.select(pattern, |e| e.index.as_str()))
+        Ok(all.select(pattern))
     }
 
     async fn ism_add(&self, pattern: &str, policy_id: &str) -> Result<StatusResponse, ApiError> {

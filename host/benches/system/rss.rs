@@ -20,18 +20,8 @@ fn mb(b: u64) -> f64 {
     b as f64 / 1048576.0
 }
 
-/// One memory row; each runs in a child process of its own, so that none starts on a heap
-/// another has already grown.
-pub async fn rss(which: &str) -> anyhow::Result<Vec<Row>> {
-    Ok(vec![match which {
-        "versions" => versions().await?,
-        "tenants" => tenants().await?,
-        _ => reloads().await?,
-    }])
-}
-
 /// 1,000 distinct versions of a small guest loaded in one registry.
-async fn versions() -> anyhow::Result<Row> {
+pub async fn versions() -> anyhow::Result<Row> {
     let dir = common::scratch("rss");
     let original = std::fs::read(common::guests_dir().join("probe.wasm"))?;
     let registry = Registry::new(engine_uncached()?, &dir);
@@ -77,7 +67,7 @@ async fn versions() -> anyhow::Result<Row> {
 
 /// A daemon with 1,000 tenants, each running one of 10 distinct plugin files, against a
 /// simulator in its own process: the host's RSS once every job has run.
-async fn tenants() -> anyhow::Result<Row> {
+pub async fn tenants() -> anyhow::Result<Row> {
     let dir = common::scratch("rss-tenants");
     let n = common::scaled(TENANTS, 20);
     let sim = SimProcess::start(&dir.join("sim"), "[leader]\n", 0.0).await?;
@@ -146,7 +136,7 @@ config = {{ n = 1 }}
 
 /// One plugin file rewritten and reloaded again and again, as a hot swap does it (the
 /// incremental cache on, as in the daemon): RSS after the first tenth against the end.
-async fn reloads() -> anyhow::Result<Row> {
+pub async fn reloads() -> anyhow::Result<Row> {
     let dir = common::scratch("rss-reloads");
     let engine = Engine::new(&EngineConfig {
         incremental_cache: Some(dir.join("incremental.cache")),

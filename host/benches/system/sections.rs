@@ -58,9 +58,10 @@ pub fn run_child(section: &str) -> anyhow::Result<()> {
             "cycle" => cycle::cycle().await,
             "sched" => sched().await,
             "reload" => more::reload().await,
-            "rss" => rss::rss("versions").await,
-            "rss_tenants" => rss::rss("tenants").await,
-            "rss_reloads" => rss::rss("reloads").await,
+            // Each memory row in a child process of its own, on a fresh heap.
+            "rss" => rss::versions().await.map(|r| vec![r]),
+            "rss_tenants" => rss::tenants().await.map(|r| vec![r]),
+            "rss_reloads" => rss::reloads().await.map(|r| vec![r]),
             "sim" => more::sim_cost().await,
             "react" => cycle::react().await,
             "coord" => coord::coord().await,

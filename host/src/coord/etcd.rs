@@ -64,10 +64,6 @@ pub(super) async fn run(c: Arc<Coordination>, mut stop: watch::Receiver<bool>) {
     c.lease.lost();
 }
 
-fn timeout_of(c: &Coordination) -> Duration {
-    c.call_limit()
-}
-
 async fn bounded<T>(
     limit: Duration,
     f: impl std::future::Future<Output = Result<T, etcd_client::Error>>,
@@ -82,7 +78,7 @@ async fn bounded<T>(
 
 async fn connect(c: &Coordination) -> Result<Client, SessionError> {
     let cfg = &c.config;
-    let limit = timeout_of(c);
+    let limit = c.call_limit();
     let mut opts = ConnectOptions::new()
         .with_connect_timeout(limit)
         .with_timeout(limit)
@@ -113,7 +109,7 @@ async fn session(
     lease: &mut Option<i64>,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<(), SessionError> {
-    let limit = timeout_of(c);
+    let limit = c.call_limit();
     let mut client = connect(c).await?;
     let ttl_secs = i64::try_from(c.ttl().as_secs()).unwrap_or(i64::MAX);
     // Resume the lease if etcd still has it: the ownership keys bound to it stay ours.
@@ -132,7 +128,6 @@ async fn session(
         }
     };
     let id = lease.unwrap_or_default();
-    c.record_view(|v| v.lease_id = Some(id));
     c.set_session(Some((client.clone(), id)));
     let member_key = format!("{}/members/{}", c.prefix, c.replica_id);
     bounded(
@@ -217,7 +212,7 @@ async fn ownership_round(
     client: &mut Client,
     lease: i64,
 ) -> Result<(), SessionError> {
-    let limit = timeout_of(c);
+    let limit = c.call_limit();
     let members_prefix = format!("{}/members/", c.prefix);
     let owners_prefix = format!("{}/owners/", c.prefix);
     let mut members: Vec<String> = list(client, &members_prefix, limit)
@@ -296,7 +291,7 @@ async fn release(c: &Coordination, client: &mut Client, lease: i64) {
     c.set_owned(BTreeSet::new());
     c.set_session(None);
     c.lease.lost();
-    match bounded(timeout_of(c), client.lease_revoke(lease)).await {
+    match bounded(c.call_limit(), client.lease_revoke(lease)).await {
         Ok(_) => info!(replica = %c.replica_id, "lease revoked; tenants released"),
         Err(e) => {
             warn!(replica = %c.replica_id, error = %e, "lease not revoked; it expires with its TTL")

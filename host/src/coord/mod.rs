@@ -57,7 +57,6 @@ pub struct Coordination {
 struct View {
     members: Vec<String>,
     owners: BTreeMap<String, String>,
-    lease_id: Option<i64>,
     last_error: Option<String>,
 }
 

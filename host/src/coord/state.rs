@@ -69,6 +69,19 @@ impl EtcdState {
         ))
     }
 
+    /// One etcd call, within the coordination's call limit; a failure is `unavailable`.
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        call: impl std::future::Future<Output = Result<T, etcd_client::Error>>,
+    ) -> Result<T, ApiError> {
+        let limit = self.coord.call_limit();
+        match tokio::time::timeout(limit, call).await {
+            Ok(r) => r.map_err(|e| self.unavailable(what, e)),
+            Err(_) => Err(self.unavailable(what, format!("no answer in {limit:?}"))),
+        }
+    }
+
     async fn write(&self, key: &str, value: Option<&str>) -> Result<(), ApiError> {
         if let Err(reason) = crate::guard::Fence::check(self.coord.as_ref(), &self.tenant) {
             return Err(ApiError::Throttled(reason));
@@ -110,12 +123,7 @@ impl EtcdState {
             ])
             .and_then([op])
             .or_else([TxnOp::get(owner.as_str(), None)]);
-        let limit = self.coord.call_limit();
-        let r = match tokio::time::timeout(limit, client.txn(txn)).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => return Err(self.unavailable("write", e)),
-            Err(_) => return Err(self.unavailable("write", format!("no answer in {limit:?}"))),
-        };
+        let r = self.bounded("write", client.txn(txn)).await?;
         if r.succeeded() {
             let rev = r.header().map_or(0, |h| h.revision());
             let mut copy = self.copy()?;
@@ -165,17 +173,12 @@ impl StateStore for EtcdState {
             .session()
             .ok_or_else(|| ApiError::Throttled("ownership lost: no etcd session".into()))?;
         let dir = self.dir();
-        let limit = self.coord.call_limit();
-        let got = tokio::time::timeout(
-            limit,
-            client.get(dir.as_str(), Some(GetOptions::new().with_prefix())),
-        )
-        .await;
-        let r = match got {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => return Err(self.unavailable("read", e)),
-            Err(_) => return Err(self.unavailable("read", format!("no answer in {limit:?}"))),
-        };
+        let r = self
+            .bounded(
+                "read",
+                client.get(dir.as_str(), Some(GetOptions::new().with_prefix())),
+            )
+            .await?;
         let mut keys = BTreeMap::new();
         for kv in r.kvs() {
             let (Ok(k), Ok(v)) = (kv.key_str(), kv.value_str()) else {

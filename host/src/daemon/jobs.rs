@@ -116,11 +116,11 @@ pub(super) fn follow_ownership(
             if !gained.is_empty() {
                 // The previous owner may have run the tenant just before it let go: wait one
                 // tick, so that no tenant runs twice within one tick across replicas.
-                let (host, sched, coord) = (host.clone(), sched.clone(), coord.clone());
+                let (host, sched) = (host.clone(), sched.clone());
                 tokio::spawn(async move {
                     tokio::time::sleep(host.tick_period()).await;
                     declare_for(&host, &sched, None, &|t| {
-                        gained.contains(t) && coord.owns(t)
+                        gained.contains(t) && host.runs_tenant(t)
                     });
                 });
             }

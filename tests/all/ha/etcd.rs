@@ -83,11 +83,7 @@ impl Etcd {
     /// Send `sig` (`-STOP`, `-CONT`) to member `i`: a stopped member answers nobody, as in
     /// a partition, and comes back with its data on `-CONT`.
     pub fn signal(&self, i: usize, sig: &str) {
-        let s = Command::new("kill")
-            .args([sig, &self.children[i].id().to_string()])
-            .status()
-            .unwrap();
-        assert!(s.success(), "kill {sig} etcd member {i}");
+        super::signal(self.children[i].id(), sig);
     }
 }
 

@@ -128,27 +128,25 @@ impl Drop for Replica {
 }
 
 impl Replica {
-    fn pid(&self) -> i32 {
-        self.child.as_ref().map(|c| c.id() as i32).unwrap_or(0)
-    }
-
     fn signal(&self, sig: &str) {
-        let s = std::process::Command::new("kill")
-            .args([sig, &self.pid().to_string()])
-            .status()
-            .unwrap();
-        assert!(s.success(), "kill {sig} {}", self.pid());
+        // Never pid 0: `kill` would signal the test's own process group.
+        let child = self.child.as_ref().expect("the replica is running");
+        signal(child.id(), sig);
     }
 
-    async fn status(&self) -> Option<Value> {
-        let url = format!("http://127.0.0.1:{}/api/status", self.port);
-        // A replica that stops answering fails the wait, not the whole suite.
+    /// GET `path` from the replica's telemetry listener. A replica that stops answering
+    /// fails the caller's wait, not the whole suite.
+    async fn get(&self, path: &str) -> Option<reqwest::Response> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(3))
             .build()
             .ok()?;
-        let r = client.get(url).send().await.ok()?;
-        r.json::<Value>().await.ok()
+        let url = format!("http://127.0.0.1:{}{path}", self.port);
+        client.get(url).send().await.ok()
+    }
+
+    async fn status(&self) -> Option<Value> {
+        self.get("/api/status").await?.json::<Value>().await.ok()
     }
 
     async fn owned(&self) -> BTreeSet<String> {
@@ -179,12 +177,7 @@ impl Replica {
 
     /// The HTTP status of `/readyz`, or `None` when it does not answer.
     async fn ready_status(&self) -> Option<u16> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(3))
-            .build()
-            .ok()?;
-        let url = format!("http://127.0.0.1:{}/readyz", self.port);
-        Some(client.get(url).send().await.ok()?.status().as_u16())
+        Some(self.get("/readyz").await?.status().as_u16())
     }
 
     /// Every `sent` line of this replica's audit log.
@@ -387,6 +380,15 @@ impl Rig {
             }
         }
     }
+}
+
+/// `kill <sig> <pid>`: SIGSTOP/SIGCONT freeze and wake a replica or an etcd member.
+fn signal(pid: u32, sig: &str) {
+    let s = std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(s.success(), "kill {sig} {pid}");
 }
 
 async fn wait_for(what: &str, within: Duration, mut f: impl FnMut() -> bool) {

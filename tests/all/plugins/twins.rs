@@ -4,30 +4,14 @@
 //!
 //! Their components come from `LIFEGUARD_PLUGIN_DIR` (`make plugins`, set by `make test`);
 //! without it these tests print why and pass.
-use std::path::PathBuf;
-
 use lifeguard::runtime::LoadedPlugin;
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
 use crate::support::lab::{cached_engine, line, memory_state, ok, rust_plugin, Lab};
+use crate::support::polyglot_path;
 
 use super::{ism_doctor, rollover_tuner};
-
-fn polyglot_path(file: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("LIFEGUARD_PLUGIN_DIR").filter(|d| !d.is_empty());
-    let Some(dir) = dir else {
-        println!("skipped: LIFEGUARD_PLUGIN_DIR is unset; run `make test` (or `make plugins` and set it) to compare {file} with its Rust twin");
-        return None;
-    };
-    let path = PathBuf::from(dir).join(file);
-    assert!(
-        path.exists(),
-        "{} is missing: run `make plugins`",
-        path.display()
-    );
-    Some(path)
-}
 
 /// Compiles a big component once per test binary (and once per machine, thanks to the
 /// engine's cache).
@@ -35,7 +19,7 @@ async fn polyglot(
     cell: &'static OnceCell<LoadedPlugin>,
     file: &str,
 ) -> Option<&'static LoadedPlugin> {
-    let path = polyglot_path(file)?;
+    let path = polyglot_path(file, &format!("compare {file} with its Rust twin"))?;
     Some(
         cell.get_or_init(|| async move {
             let bytes = std::fs::read(&path).unwrap();

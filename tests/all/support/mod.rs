@@ -9,6 +9,23 @@ use std::sync::Arc;
 use lifeguard::bindings::types::Context;
 use lifeguard::runtime::{Engine, EngineConfig, LoadedPlugin, RunEnv};
 
+/// A Python or JS component from `LIFEGUARD_PLUGIN_DIR` (`make plugins`, set by `make test`).
+/// Without it the test says why (`to …`, what it would have done) and passes; a set
+/// directory without the file fails it.
+pub fn polyglot_path(file: &str, to: &str) -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os("LIFEGUARD_PLUGIN_DIR").filter(|d| !d.is_empty()) else {
+        println!("skipped: LIFEGUARD_PLUGIN_DIR is unset; run `make test` (or `make plugins` and set it) to {to}");
+        return None;
+    };
+    let path = PathBuf::from(dir).join(file);
+    assert!(
+        path.exists(),
+        "{} is missing: run `make plugins`",
+        path.display()
+    );
+    Some(path)
+}
+
 /// Path of a test guest built by `tests/build.rs`.
 pub fn guest_path(name: &str) -> PathBuf {
     PathBuf::from(env!("GUESTS_DIR")).join(format!("{name}.wasm"))

@@ -154,20 +154,8 @@ async fn ccr_failover_passes_its_scenario_and_fails_an_unmet_one() {
     passes_then_fails(case, Some("ccr_stop")).await;
 }
 
-/// A Python or JS component from `LIFEGUARD_PLUGIN_DIR` (`make plugins`); without it the
-/// test says why and passes, as the twin tests do.
 fn polyglot(file: &str) -> Option<PathBuf> {
-    let Some(dir) = std::env::var_os("LIFEGUARD_PLUGIN_DIR").filter(|d| !d.is_empty()) else {
-        println!("skipped: LIFEGUARD_PLUGIN_DIR is unset; run `make test` to test {file}");
-        return None;
-    };
-    let path = PathBuf::from(dir).join(file);
-    assert!(
-        path.exists(),
-        "{} is missing: run `make plugins`",
-        path.display()
-    );
-    Some(path)
+    crate::support::polyglot_path(file, &format!("test {file}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
